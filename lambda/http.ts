@@ -1,0 +1,140 @@
+/**
+ * The HTTP side of the contract (DESIGN.md §3): reading the API Gateway REST
+ * proxy event (content type, base64, size, JSON) and writing answers in the
+ * envelope. Nothing here knows about Connect or the ledger.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+/** Every error code of the contract, with its HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  FORBIDDEN: 403,
+  DESTINATION_NOT_ALLOWED: 403,
+  OUTBOUND_CONTACT_NOT_PERMITTED: 403,
+  RESOURCE_NOT_FOUND: 404,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_ERROR: 502,
+  LEDGER_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorDetail {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An answer the pipeline decided on: thrown or returned, rendered by `errorResponse`. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: readonly ErrorDetail[] = [],
+    /** Seconds, for 409 and 429. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Bodies over 128 KiB are refused (413) before they are parsed. */
+export const MAX_BODY_BYTES = 128 * 1024;
+
+/** Looks a header up case-insensitively (API Gateway keeps the client's casing). */
+export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined && value !== null) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Content type, size, base64 and JSON: returns the parsed body or throws the
+ * ApiError the contract names (415, 413, 400).
+ */
+export function readJsonBody(event: Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded'>): unknown {
+  const contentType = header(event, 'content-type');
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE',
+      contentType === undefined
+        ? 'Content-Type is missing: send the body as application/json.'
+        : 'Content-Type must be application/json (a charset parameter is fine).');
+  }
+
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw new ApiError('PAYLOAD_TOO_LARGE', `The body is ${bytes.length} bytes; the limit is ${MAX_BODY_BYTES} bytes.`);
+  }
+  if (bytes.length === 0) {
+    throw new ApiError('VALIDATION_ERROR', 'The body is empty: send a JSON object.', [
+      { field: '(body)', message: 'must be a JSON object' },
+    ]);
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError('VALIDATION_ERROR', 'The body is not valid UTF-8.', [
+      { field: '(body)', message: 'must be UTF-8 encoded JSON' },
+    ]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // JSON.parse's message names the position, never anything of ours.
+    throw new ApiError('VALIDATION_ERROR', 'The body is not valid JSON.', [
+      { field: '(body)', message: (error as Error).message },
+    ]);
+  }
+}
+
+function baseHeaders(requestId: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  };
+}
+
+/** The success body. Built once and stored in the ledger, so a replay is byte-identical. */
+export function successBody(contactId: string, createdAt: string): string {
+  return JSON.stringify({ success: true, data: { id: contactId, created_at: createdAt } });
+}
+
+export function successResponse(body: string, requestId: string, replayed: boolean): APIGatewayProxyResult {
+  const headers = baseHeaders(requestId);
+  if (replayed) headers['idempotent-replayed'] = 'true';
+  return { statusCode: 200, headers, body };
+}
+
+export function errorResponse(error: ApiError, requestId: string): APIGatewayProxyResult {
+  const headers = baseHeaders(requestId);
+  if (error.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  }
+  return {
+    statusCode: ERROR_STATUS[error.code],
+    headers,
+    body: JSON.stringify({
+      success: false,
+      error: { code: error.code, message: error.message, details: error.details },
+    }),
+  };
+}
+
+/** A bug: never a stack trace or an internal message on the wire. */
+export function internalError(requestId: string): APIGatewayProxyResult {
+  return errorResponse(
+    new ApiError('INTERNAL_ERROR', `An internal error occurred. Quote request id ${requestId} when you report it.`),
+    requestId,
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * Who is calling: the authenticated identity API Gateway put in the request
+ * context. Idempotency keys are scoped to it, so one caller's key never
+ * replays another caller's call (DESIGN.md §4).
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuthMode } from './config';
+import { ApiError } from './http';
+
+/** The identity used when the API is explicitly open (`CallerAuthorization.none()`). */
+export const ANONYMOUS_CALLER = 'anonymous';
+
+export function callerIdentity(event: Pick<APIGatewayProxyEvent, 'requestContext'>, mode: AuthMode): string {
+  const context = event.requestContext;
+  let caller: unknown;
+  switch (mode) {
+    case 'IAM':
+      caller = context?.identity?.userArn;
+      break;
+    case 'API_KEY':
+      caller = context?.identity?.apiKeyId;
+      break;
+    case 'COGNITO':
+      caller = (context?.authorizer?.claims as Record<string, unknown> | undefined)?.sub;
+      break;
+    case 'NONE':
+      return ANONYMOUS_CALLER;
+  }
+  if (typeof caller !== 'string' || caller.length === 0) {
+    // API Gateway authorizes before the handler runs, so this only happens when
+    // the route is wired without the authorization the construct configured.
+    throw new ApiError('FORBIDDEN', 'The request carries no authenticated caller identity.');
+  }
+  return `${mode}:${caller}`;
+}

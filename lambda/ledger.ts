@@ -1,0 +1,177 @@
+/**
+ * The idempotency ledger (DESIGN.md §4): one DynamoDB item per (caller, key).
+ *
+ *   claim     conditional PutItem IN_PROGRESS, allowed if the key is new, its
+ *             record has expired, or it is a stale claim of the same request;
+ *             on failure the old item comes back with the failure itself
+ *             (ReturnValuesOnConditionCheckFailure ALL_OLD): one round trip
+ *             decides replay / 422 / 409.
+ *   complete  COMPLETED with ContactId, created_at and the exact response body.
+ *   release   delete our claim when Connect refused (nothing was placed).
+ *
+ * Items hold hashes, never phone numbers: the partition key is a SHA-256 of
+ * caller + key, the fingerprint a SHA-256 of the normalised request.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export type ItemStatus = 'IN_PROGRESS' | 'COMPLETED';
+
+/** A claim this invocation holds: needed to complete or release it. */
+export interface Claim {
+  readonly pk: string;
+  readonly claimId: string;
+  readonly deadlineMs: number;
+}
+
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly claim: Claim }
+  | { readonly kind: 'replay'; readonly responseBody: string; readonly contactId: string }
+  | { readonly kind: 'in-progress'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'key-reused' };
+
+/** The ledger could not be read or written: no call may be placed. */
+export class LedgerUnavailableError extends Error {
+  constructor(operation: string, readonly cause: unknown) {
+    super(`ledger ${operation} failed: ${(cause as Error)?.name ?? 'unknown error'}`);
+    this.name = 'LedgerUnavailableError';
+  }
+}
+
+/** Partition key: a caller's key never meets another caller's. */
+export function ledgerKey(caller: string, idempotencyKey: string): string {
+  return createHash('sha256').update(`${caller}\u0000${idempotencyKey}`).digest('hex');
+}
+
+/** SHA-256 of the normalised request, as canonical JSON (object keys sorted). */
+export function fingerprint(request: object): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+}
+
+export interface ClaimRequest {
+  readonly caller: string;
+  readonly idempotencyKey: string;
+  readonly fingerprint: string;
+  /** When this invocation gives up (epoch ms): after it, another may take the claim over. */
+  readonly deadlineMs: number;
+  readonly nowMs?: number;
+}
+
+export class Ledger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly windowSeconds: number,
+  ) {}
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const now = request.nowMs ?? Date.now();
+    const claim: Claim = {
+      pk: ledgerKey(request.caller, request.idempotencyKey),
+      claimId: randomUUID(),
+      deadlineMs: request.deadlineMs,
+    };
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: { S: claim.pk },
+          status: { S: 'IN_PROGRESS' satisfies ItemStatus },
+          fingerprint: { S: request.fingerprint },
+          claimId: { S: claim.claimId },
+          deadline: { N: String(claim.deadlineMs) },
+          // An abandoned claim is removed eventually; until then it still pins the request (422 for another one).
+          expiresAt: { N: String(Math.ceil(claim.deadlineMs / 1000) + this.windowSeconds) },
+        },
+        ConditionExpression:
+          'attribute_not_exists(pk) OR expiresAt < :nowSeconds'
+          + ' OR (#status = :inProgress AND deadline < :nowMs AND fingerprint = :fingerprint)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':nowSeconds': { N: String(Math.floor(now / 1000)) },
+          ':nowMs': { N: String(now) },
+          ':inProgress': { S: 'IN_PROGRESS' satisfies ItemStatus },
+          ':fingerprint': { S: request.fingerprint },
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return { kind: 'claimed', claim };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && error.Item) {
+        return decide(error.Item, request.fingerprint, now);
+      }
+      throw new LedgerUnavailableError('claim', error);
+    }
+  }
+
+  /** Records the placed call. Only our own claim is completed. */
+  async complete(claim: Claim, contactId: string, createdAt: string, responseBody: string): Promise<void> {
+    const createdSeconds = Math.floor(Date.parse(createdAt) / 1000);
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: claim.pk } },
+        UpdateExpression:
+          'SET #status = :completed, contactId = :contactId, createdAt = :createdAt,'
+          + ' responseBody = :body, expiresAt = :expiresAt REMOVE deadline',
+        ConditionExpression: 'claimId = :claimId',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':completed': { S: 'COMPLETED' satisfies ItemStatus },
+          ':contactId': { S: contactId },
+          ':createdAt': { S: createdAt },
+          ':body': { S: responseBody },
+          ':expiresAt': { N: String(createdSeconds + this.windowSeconds) },
+          ':claimId': { S: claim.claimId },
+        },
+      }));
+    } catch (error) {
+      throw new LedgerUnavailableError('complete', error);
+    }
+  }
+
+  /** Connect refused: nothing was placed, so a corrected or later request may go. */
+  async release(claim: Claim): Promise<void> {
+    try {
+      await this.client.send(new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: claim.pk } },
+        ConditionExpression: 'claimId = :claimId',
+        ExpressionAttributeValues: { ':claimId': { S: claim.claimId } },
+      }));
+    } catch (error) {
+      // Someone took a stale claim over: it is theirs now, nothing to release.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw new LedgerUnavailableError('release', error);
+    }
+  }
+}
+
+/** What the old item says about this request. */
+function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
+  const sameRequest = old.fingerprint?.S === requestFingerprint;
+  if (old.status?.S === 'COMPLETED') {
+    if (!sameRequest) return { kind: 'key-reused' };
+    return { kind: 'replay', responseBody: old.responseBody?.S ?? '', contactId: old.contactId?.S ?? '' };
+  }
+  const deadline = Number(old.deadline?.N ?? 0);
+  if (deadline >= nowMs) return { kind: 'in-progress', retryAfterSeconds: Math.max(1, Math.ceil((deadline - nowMs) / 1000)) };
+  // A stale claim of a different request: the key is bound to that request until it expires.
+  return { kind: 'key-reused' };
+}

@@ -1,0 +1,119 @@
+/**
+ * Structured JSON logs and CloudWatch embedded-metric-format (EMF) metrics,
+ * written as raw lines on stdout (the Lambda runtime ships them to CloudWatch
+ * Logs as they are; CloudWatch extracts the metrics from the EMF lines).
+ *
+ * Phone numbers never reach a log line: every string value is scrubbed of
+ * what could be one ("+" and 6 to 15 digits, or a free-standing run of 9 to
+ * 15 digits), keeping the last 4 digits. Timestamps, UUIDs and hashes are
+ * left alone. Callers mask on purpose too; this is the net.
+ */
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type LogFields = Record<string, unknown>;
+
+/** Where lines go. Tests replace it to capture what the handler writes. */
+export let writeLine: (line: string) => void = (line) => {
+  process.stdout.write(line + '\n');
+};
+export function setLineWriter(writer: (line: string) => void): void {
+  writeLine = writer;
+}
+
+const PHONE_LIKE = /\+\d{6,15}|(?<![\w.:-])\d{9,15}(?![\w.:-])/g;
+
+/** Keeps the last 4 digits of anything that looks like a phone number. */
+export function scrub(text: string): string {
+  return text.replace(PHONE_LIKE, (match) => `***${match.slice(-4)}`);
+}
+
+function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = scrubValue(item, depth + 1);
+  return out;
+}
+
+export class Logger {
+  constructor(private readonly context: LogFields = {}) {}
+
+  child(fields: LogFields): Logger {
+    return new Logger({ ...this.context, ...fields });
+  }
+
+  debug(message: string, fields?: LogFields): void { this.write('DEBUG', message, fields); }
+  info(message: string, fields?: LogFields): void { this.write('INFO', message, fields); }
+  warn(message: string, fields?: LogFields): void { this.write('WARN', message, fields); }
+  error(message: string, fields?: LogFields): void { this.write('ERROR', message, fields); }
+
+  private write(level: LogLevel, message: string, fields?: LogFields): void {
+    const entry = scrubValue({
+      timestamp: new Date().toISOString(),
+      level,
+      message,
+      ...this.context,
+      ...fields,
+    });
+    writeLine(JSON.stringify(entry));
+  }
+}
+
+/** The metric names the construct's `metric*()` methods read. */
+export const METRIC = {
+  callsStarted: 'CallsStarted',
+  replays: 'Replays',
+  rejections: 'Rejections',
+  connectErrors: 'ConnectErrors',
+  ledgerLatency: 'LedgerLatency',
+} as const;
+
+type MetricUnit = 'Count' | 'Milliseconds';
+
+/**
+ * One EMF document per request. Every metric carries the `FunctionName`
+ * dimension; rejections and Connect errors are also broken down by `Code` /
+ * `ErrorType` in a second dimension set, so both the total and the split can
+ * be read.
+ */
+export class RequestMetrics {
+  private readonly values = new Map<string, { unit: MetricUnit; values: number[] }>();
+  private readonly extra: Record<string, string> = {};
+
+  constructor(private readonly namespace: string, private readonly functionName: string) {}
+
+  add(name: string, value: number, unit: MetricUnit = 'Count'): void {
+    const entry = this.values.get(name) ?? { unit, values: [] };
+    entry.values.push(value);
+    this.values.set(name, entry);
+  }
+
+  /** Adds a breakdown dimension (e.g. Code=VALIDATION_ERROR) for this request's document. */
+  breakdown(dimension: 'Code' | 'ErrorType', value: string): void {
+    this.extra[dimension] = value;
+  }
+
+  flush(): void {
+    if (this.values.size === 0) return;
+    const dimensionSets: string[][] = [['FunctionName']];
+    for (const dimension of Object.keys(this.extra)) dimensionSets.push(['FunctionName', dimension]);
+    const document: Record<string, unknown> = {
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [{
+          Namespace: this.namespace,
+          Dimensions: dimensionSets,
+          Metrics: [...this.values].map(([name, entry]) => ({ Name: name, Unit: entry.unit })),
+        }],
+      },
+      FunctionName: this.functionName,
+      ...this.extra,
+    };
+    for (const [name, entry] of this.values) {
+      document[name] = entry.values.length === 1 ? entry.values[0] : entry.values;
+    }
+    writeLine(JSON.stringify(document));
+    this.values.clear();
+  }
+}

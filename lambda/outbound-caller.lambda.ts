@@ -1,0 +1,156 @@
+/**
+ * PUT /contact/outbound-voice — the handler entry. It only wires the modules;
+ * a request flows one way:
+ *
+ *   read (http) → check (request) → claim (ledger) → call (connect) → record (ledger) → answer (http)
+ *
+ * Clients and configuration are made once per container, at cold start.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { loadConfig } from './config';
+import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
+import {
+  ApiError, errorResponse, header, internalError, readJsonBody, successBody, successResponse,
+} from './http';
+import { callerIdentity } from './identity';
+import { fingerprint, Ledger, LedgerUnavailableError } from './ledger';
+import { Logger, METRIC, RequestMetrics } from './observability';
+import { maskPhoneNumber } from './phone';
+import { checkRequest } from './request';
+
+/** API Gateway's integration timeout is 29 s: never work past it. */
+const API_GATEWAY_BUDGET_MS = 28_000;
+/** Time kept back after the Connect call to record the result and answer. */
+const RECORD_RESERVE_MS = 1_500;
+
+const config = loadConfig();
+const logger = new Logger({ service: 'outbound-caller' });
+// Standard clients, no endpoint plumbing: AWS_ENDPOINT_URL_DYNAMODB and
+// AWS_ENDPOINT_URL_CONNECT point them elsewhere (DynamoDB Local, the simulator).
+const dynamodb = new DynamoDBClient({ maxAttempts: 3 });
+const connect = new ConnectClient({ maxAttempts: 4 });
+const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
+
+type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName' | 'getRemainingTimeInMillis'>;
+
+export async function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+  const metrics = new RequestMetrics(config.metricsNamespace, context.functionName);
+  let log = logger.child({ requestId });
+  try {
+    const caller = callerIdentity(event, config.authMode);
+    log = log.child({ caller });
+    return await placeCall(event, context, caller, requestId, metrics, log);
+  } catch (error) {
+    if (error instanceof ApiError) {
+      metrics.add(METRIC.rejections, 1);
+      metrics.breakdown('Code', error.code);
+      log.info('request rejected', { code: error.code, details: error.details });
+      return errorResponse(error, requestId);
+    }
+    log.error('unexpected error', { error: describe(error) });
+    return internalError(requestId);
+  } finally {
+    metrics.flush();
+  }
+}
+
+async function placeCall(
+  event: APIGatewayProxyEvent,
+  context: HandlerContext,
+  caller: string,
+  requestId: string,
+  metrics: RequestMetrics,
+  log: Logger,
+): Promise<APIGatewayProxyResult> {
+  // 1. Validate and normalise: nothing is written or called before this passes.
+  const body = readJsonBody(event);
+  const checked = checkRequest(body, config.policy, { idempotencyKey: header(event, 'idempotency-key') });
+  if (!checked.ok) throw new ApiError(checked.code, checked.message, checked.details);
+  const request = checked.request;
+  // Without a key the call is still recorded, but a retry cannot be matched to it.
+  const idempotencyKey = checked.idempotencyKey ?? randomUUID();
+  const requestFingerprint = fingerprint(request);
+  const destination = maskPhoneNumber(request.DestinationPhoneNumber);
+
+  // 2. Claim the key. No claim, no call.
+  const now = Date.now();
+  const remainingMs = Math.min(context.getRemainingTimeInMillis?.() ?? API_GATEWAY_BUDGET_MS, API_GATEWAY_BUDGET_MS);
+  const deadlineMs = now + remainingMs;
+  const ledgerStart = Date.now();
+  let outcome;
+  try {
+    outcome = await ledger.claim({ caller, idempotencyKey, fingerprint: requestFingerprint, deadlineMs, nowMs: now });
+  } catch (error) {
+    throw ledgerUnavailable(error, log);
+  } finally {
+    metrics.add(METRIC.ledgerLatency, Date.now() - ledgerStart, 'Milliseconds');
+  }
+  switch (outcome.kind) {
+    case 'replay':
+      metrics.add(METRIC.replays, 1);
+      log.info('replayed', { contactId: outcome.contactId });
+      return successResponse(outcome.responseBody, requestId, true);
+    case 'in-progress':
+      throw new ApiError('IDEMPOTENCY_IN_PROGRESS',
+        'A request with this Idempotency-Key is still being processed; retry after the indicated time.',
+        [], outcome.retryAfterSeconds);
+    case 'key-reused':
+      throw new ApiError('IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request; use a new key for a new call.');
+    case 'claimed':
+      break;
+  }
+  const claim = outcome.claim;
+
+  // 3. Call Connect with a token derived from caller, key and request.
+  const clientToken = deriveClientToken(caller, idempotencyKey, requestFingerprint);
+  let contactId: string;
+  try {
+    contactId = await startOutboundVoiceContact(connect, request, clientToken, deadlineMs - Date.now() - RECORD_RESERVE_MS);
+  } catch (error) {
+    const failure = classifyConnectFailure(error, request.DestinationPhoneNumber);
+    metrics.add(METRIC.connectErrors, 1);
+    metrics.breakdown('ErrorType', failure.errorType);
+    log.warn('connect call failed', { errorType: failure.errorType, outcome: failure.outcome, destination });
+    if (failure.outcome === 'refused') {
+      await ledger.release(claim).catch((releaseError: unknown) => {
+        // The claim then simply expires at its deadline.
+        log.error('ledger release failed', { error: describe(releaseError) });
+      });
+      throw failure.apiError;
+    }
+    // Unknown outcome: the claim stays until its deadline; a retry after it
+    // re-sends the same ClientToken and Connect returns the same ContactId.
+    throw new ApiError(failure.apiError.code, failure.apiError.message, [],
+      Math.max(1, Math.ceil((deadlineMs - Date.now()) / 1000)));
+  }
+
+  // 4. Record and answer. The call exists now: a failed record must not hide its id.
+  const createdAt = new Date().toISOString();
+  const responseBody = successBody(contactId, createdAt);
+  try {
+    await ledger.complete(claim, contactId, createdAt, responseBody);
+  } catch (error) {
+    log.error('ledger record failed; a retry after the claim deadline gets the same contact', {
+      contactId, error: describe(error),
+    });
+  }
+  metrics.add(METRIC.callsStarted, 1);
+  log.info('call started', { contactId, destination, trafficType: request.TrafficType });
+  return successResponse(responseBody, requestId, false);
+}
+
+function ledgerUnavailable(error: unknown, log: Logger): unknown {
+  if (!(error instanceof LedgerUnavailableError)) return error;
+  log.error('ledger unavailable', { error: describe(error.cause) });
+  return new ApiError('LEDGER_UNAVAILABLE', 'The idempotency ledger is unavailable, so no call was placed. Retry later.', [], 5);
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  const e = error as Error | undefined;
+  return { name: e?.name ?? 'Error', message: String(e?.message ?? error) };
+}

@@ -1,0 +1,2 @@
+export * from './caller-authorization';
+export * from './outbound-caller';

@@ -1,0 +1,598 @@
+import { Aws, Duration, IResolvable, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CallerAuthorization, CallerAuthorizationMode } from './caller-authorization';
+import { acknowledge } from './private/acknowledgements';
+import { addErrorGatewayResponses } from './private/gateway-responses';
+import { OutboundCallerFunction } from './private/outbound-caller-function';
+import {
+  checkDuration, checkPhoneNumber, checkRange, MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId,
+  parseCountries, parseInstance, parseQueueId, PropsProblems,
+} from './private/props-validation';
+import { outboundVoiceRequestSchema } from './private/request-schema';
+
+/** Request rate limits for the route. */
+export interface OutboundCallerThrottle {
+  /**
+   * Steady-state requests per second.
+   *
+   * @default 2 - the StartOutboundVoiceContact quota
+   */
+  readonly rateLimit?: number;
+
+  /**
+   * Burst capacity, in requests.
+   *
+   * @default 5 - the StartOutboundVoiceContact quota
+   */
+  readonly burstLimit?: number;
+}
+
+/** Properties of `OutboundCaller`. */
+export interface OutboundCallerProps {
+  /**
+   * The Amazon Connect instance: its id (a GUID), its ARN (the id is taken
+   * out of it, and IAM uses the ARN's partition, region and account) or a token.
+   */
+  readonly instanceId: string;
+
+  /**
+   * The default contact flow: a GUID or a contact-flow ARN (reduced to its GUID,
+   * because the service rejects ARNs).
+   */
+  readonly contactFlowId: string;
+
+  /**
+   * The default caller id, an E.164 number claimed by the instance.
+   *
+   * @default - none; then `queueId` is required and the queue's outbound caller id is used
+   */
+  readonly sourcePhoneNumber?: string;
+
+  /**
+   * The default queue (GUID or queue ARN).
+   *
+   * @default - none; then `sourcePhoneNumber` is required and the flow's queue is used
+   */
+  readonly queueId?: string;
+
+  /**
+   * Other contact flows a request may name in `ContactFlowId`.
+   *
+   * @default - none: requests can only use `contactFlowId`
+   */
+  readonly allowedContactFlowIds?: string[];
+
+  /**
+   * Other queues a request may name in `QueueId`.
+   *
+   * @default - none: requests can only use `queueId`
+   */
+  readonly allowedQueueIds?: string[];
+
+  /**
+   * Other caller ids a request may name in `SourcePhoneNumber`.
+   *
+   * @default - none: requests can only use `sourcePhoneNumber`
+   */
+  readonly allowedSourcePhoneNumbers?: string[];
+
+  /**
+   * Countries that may be called (ISO 3166-1 alpha-2, e.g. `['US', 'CA']`).
+   * Numbers without a country (non-geographic, e.g. +800) are refused when
+   * this is set.
+   *
+   * @default - all countries
+   */
+  readonly allowedDestinationCountries?: string[];
+
+  /**
+   * Refuse premium-rate and shared-cost destination numbers (toll-fraud guard).
+   *
+   * @default true
+   */
+  readonly blockPremiumRateNumbers?: boolean;
+
+  /**
+   * Allow requests with `TrafficType: CAMPAIGN` (which also needs a Connect
+   * service quota increase).
+   *
+   * @default false
+   */
+  readonly allowCampaignCalls?: boolean;
+
+  /**
+   * Who may call the route.
+   *
+   * @default CallerAuthorization.iam()
+   */
+  readonly authorization?: CallerAuthorization;
+
+  /**
+   * Request rate limits of the route (stage method throttling; also the usage
+   * plan's throttle with API keys).
+   *
+   * @default - rate 2 per second, burst 5: the StartOutboundVoiceContact quota
+   */
+  readonly throttle?: OutboundCallerThrottle;
+
+  /**
+   * How long a placed call is replayed for its idempotency key. At most 7
+   * days, the life of a Connect ClientToken.
+   *
+   * @default Duration.days(7)
+   */
+  readonly idempotencyWindow?: Duration;
+
+  /**
+   * Add the route to this REST API instead of creating one. Its deployment
+   * stage gets the route's throttle; its gateway responses, access logs and
+   * tracing stay as you configured them.
+   *
+   * @default - a new REST API with the secure defaults of this construct
+   */
+  readonly restApi?: apigw.IRestApi;
+
+  /**
+   * Use this table as the idempotency ledger. It must have the partition key
+   * `pk` (String) and TTL on the attribute `expiresAt`.
+   *
+   * @default - a new table: PAY_PER_REQUEST, encrypted, point-in-time recovery, TTL
+   */
+  readonly table?: dynamodb.ITable;
+
+  /**
+   * A customer-managed KMS key for the ledger table this construct creates.
+   *
+   * @default - the AWS managed key for DynamoDB
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the ledger table and the log groups when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Retention of the handler's logs and the API's access logs.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * AWS X-Ray tracing of the API stage and the handler.
+   *
+   * @default true
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * API Gateway execution logging level. Needs the account-level API Gateway
+   * CloudWatch Logs role, which this construct does not create for you.
+   *
+   * @default apigw.MethodLoggingLevel.OFF - access logs (JSON) are always on
+   */
+  readonly executionLoggingLevel?: apigw.MethodLoggingLevel;
+
+  /**
+   * Memory of the handler, in MiB.
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of the handler: at most 29 seconds, API Gateway's integration timeout.
+   *
+   * @default Duration.seconds(25)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Reserved concurrency of the handler.
+   *
+   * @default - no reservation (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * Endpoint type of the REST API this construct creates.
+   *
+   * @default apigw.EndpointType.REGIONAL
+   */
+  readonly endpointType?: apigw.EndpointType;
+}
+
+/**
+ * An HTTP API that places outbound calls through Amazon Connect:
+ * `PUT /contact/outbound-voice` validates every request, never dials the same
+ * call twice (an idempotency ledger in DynamoDB), stays inside Connect's
+ * quota and is locked down by default.
+ *
+ * @example
+ * new OutboundCaller(this, 'Caller', {
+ *   instanceId: 'arn:aws:connect:us-east-1:111122223333:instance/10a4c4eb-f57e-4d4c-b602-bf39176ced07',
+ *   contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
+ *   sourcePhoneNumber: '+14155550100',
+ * });
+ */
+export class OutboundCaller extends Construct {
+  /** The route this construct serves. */
+  public static readonly ROUTE_PATH = '/contact/outbound-voice';
+  /** The CloudWatch namespace of the handler's metrics. */
+  public static readonly METRICS_NAMESPACE = 'OutboundCaller';
+
+  /** The REST API the route is on. */
+  public readonly api: apigw.IRestApi;
+  /** The `PUT /contact/outbound-voice` method. */
+  public readonly method: apigw.Method;
+  /** The URL of the route, on the API's deployment stage. */
+  public readonly url: string;
+  /** The Lambda handler. */
+  public readonly handler: lambda.Function;
+  /** The idempotency ledger. */
+  public readonly table: dynamodb.ITable;
+  /** The Connect instance id (taken out of the ARN when one was given). */
+  public readonly instanceId: string;
+  /** The default contact flow's GUID. */
+  public readonly contactFlowId: string;
+  /** The usage plan, with `CallerAuthorization.apiKey()`. */
+  public readonly usagePlan?: apigw.UsagePlan;
+  /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
+  public readonly apiKey?: apigw.IApiKey;
+
+  constructor(scope: Construct, id: string, props: OutboundCallerProps) {
+    super(scope, id);
+
+    // 1. Check every prop, report every problem at once, before creating anything.
+    const problems = new PropsProblems();
+    const instance = parseInstance(props.instanceId, problems);
+    const instanceId = instance.instanceId;
+    const contactFlowId = parseContactFlowId('contactFlowId', props.contactFlowId, instanceId, problems);
+    const queueId = props.queueId === undefined ? undefined : parseQueueId('queueId', props.queueId, instanceId, problems);
+    if (props.sourcePhoneNumber !== undefined) checkPhoneNumber('sourcePhoneNumber', props.sourcePhoneNumber, problems);
+    if (props.sourcePhoneNumber === undefined && props.queueId === undefined) {
+      problems.add('sourcePhoneNumber or queueId', 'is required: Connect needs a caller id', undefined,
+        'Set sourcePhoneNumber to a number claimed by the instance, or queueId to a queue with an outbound caller id.');
+    }
+    const allowedFlows = (props.allowedContactFlowIds ?? []).map((flow, i) =>
+      parseContactFlowId(`allowedContactFlowIds[${i}]`, flow, instanceId, problems));
+    const allowedQueues = (props.allowedQueueIds ?? []).map((queue, i) =>
+      parseQueueId(`allowedQueueIds[${i}]`, queue, instanceId, problems));
+    (props.allowedSourcePhoneNumbers ?? []).forEach((number, i) =>
+      checkPhoneNumber(`allowedSourcePhoneNumbers[${i}]`, number, problems));
+    const countries = parseCountries(props.allowedDestinationCountries, problems);
+    const rateLimit = props.throttle?.rateLimit ?? 2;
+    const burstLimit = props.throttle?.burstLimit ?? 5;
+    if (!Token.isUnresolved(rateLimit) && !(rateLimit > 0)) {
+      problems.add('throttle.rateLimit', 'must be greater than 0', rateLimit, 'Use the Connect quota (2 per second) unless AWS raised it.');
+    }
+    checkRange('throttle.burstLimit', burstLimit, 1, 5000, 'Use the Connect quota (5) unless AWS raised it.', problems);
+    checkDuration('idempotencyWindow', props.idempotencyWindow, Duration.seconds(1), MAX_IDEMPOTENCY_WINDOW,
+      'Connect remembers a ClientToken for 7 days; a longer window could not be honoured.', problems);
+    checkDuration('timeout', props.timeout, Duration.seconds(3), MAX_TIMEOUT,
+      'API Gateway stops waiting after 29 seconds; a longer timeout only hides failures.', problems);
+    checkRange('memorySize', props.memorySize, 128, 10240, 'Lambda accepts 128 to 10240 MiB.', problems);
+    checkRange('reservedConcurrentExecutions', props.reservedConcurrentExecutions, 1, 100000,
+      'Leave it undefined for no reservation (0 would disable the handler).', problems);
+    if (props.table && props.encryptionKey) {
+      problems.add('encryptionKey', 'only applies to a table this construct creates', '(a key)',
+        'Configure encryption on your own table, or drop the table prop.');
+    }
+    problems.throwIfAny();
+
+    this.instanceId = instanceId;
+    this.contactFlowId = contactFlowId;
+    const authorization = props.authorization ?? CallerAuthorization.iam();
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const tracing = props.tracing ?? true;
+    const windowSeconds = (props.idempotencyWindow ?? MAX_IDEMPOTENCY_WINDOW).toSeconds();
+
+    // 2. The ledger.
+    this.table = props.table ?? new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy,
+    });
+
+    // 3. The handler, with a role that can do exactly what it does.
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'OutboundCaller handler: start outbound voice contacts on one Connect instance, use its ledger',
+    });
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy });
+    logGroup.grantWrite(role);
+    this.handler = new OutboundCallerFunction(this, 'Handler', {
+      description: 'OutboundCaller: PUT /contact/outbound-voice',
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(25),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role,
+      environment: {
+        INSTANCE_ID: instanceId,
+        CONTACT_FLOW_ID: contactFlowId,
+        ...(props.sourcePhoneNumber ? { SOURCE_PHONE_NUMBER: props.sourcePhoneNumber } : {}),
+        ...(queueId ? { QUEUE_ID: queueId } : {}),
+        ALLOWED_CONTACT_FLOW_IDS: allowedFlows.join(','),
+        ALLOWED_QUEUE_IDS: allowedQueues.join(','),
+        ALLOWED_SOURCE_PHONE_NUMBERS: (props.allowedSourcePhoneNumbers ?? []).join(','),
+        ALLOWED_DESTINATION_COUNTRIES: countries ? countries.join(',') : '*',
+        BLOCK_PREMIUM_RATE_NUMBERS: String(props.blockPremiumRateNumbers ?? true),
+        ALLOW_CAMPAIGN_CALLS: String(props.allowCampaignCalls ?? false),
+        AUTH_MODE: authorization.mode,
+        LEDGER_TABLE_NAME: this.table.tableName,
+        IDEMPOTENCY_WINDOW_SECONDS: String(windowSeconds),
+        METRICS_NAMESPACE: OutboundCaller.METRICS_NAMESPACE,
+      },
+    });
+
+    const stack = Stack.of(this);
+    const contactArn = `arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
+      + `${instance.account ?? stack.account}:instance/${instanceId}/contact/*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'StartOutboundVoiceContactOnThisInstance',
+      actions: ['connect:StartOutboundVoiceContact'],
+      resources: [contactArn],
+    }));
+    // The ledger item actions the handler really uses: claim, record, release.
+    this.table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    if (props.encryptionKey) {
+      props.encryptionKey.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+        'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    }
+
+    // 4. The API and the route.
+    const ownApi = props.restApi === undefined;
+    const api = props.restApi ?? this.createApi(props, rateLimit, burstLimit, tracing, logRetention, removalPolicy);
+    this.api = api;
+    const model = new apigw.Model(this, 'RequestModel', {
+      restApi: api,
+      contentType: 'application/json',
+      description: 'StartOutboundVoiceContact request (PascalCase fields; unknown fields refused)',
+      schema: outboundVoiceRequestSchema(),
+    });
+    const validator = new apigw.RequestValidator(this, 'RequestValidator', {
+      restApi: api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const resource = api.root.resourceForPath(OutboundCaller.ROUTE_PATH);
+    this.method = resource.addMethod('PUT', new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false }), {
+      ...this.methodAuthorization(authorization),
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+      requestParameters: { 'method.request.header.Idempotency-Key': false },
+    });
+    if (!ownApi) this.throttleRouteOnExistingStage(api, rateLimit, burstLimit);
+
+    if (authorization.mode === CallerAuthorizationMode.API_KEY) {
+      this.usagePlan = new apigw.UsagePlan(this, 'UsagePlan', {
+        description: 'OutboundCaller callers',
+        throttle: { rateLimit, burstLimit },
+        quota: authorization.apiKeyOptions?.quota,
+        apiStages: [{ api, stage: api.deploymentStage }],
+      });
+      if (authorization.apiKeyOptions?.createApiKey ?? true) {
+        this.apiKey = new apigw.ApiKey(this, 'ApiKey', { description: 'OutboundCaller caller key' });
+        this.usagePlan.addApiKey(this.apiKey);
+      }
+    }
+
+    this.url = api.deploymentStage.urlForPath(OutboundCaller.ROUTE_PATH);
+    this.acknowledgeFindings(role, authorization, tracing, ownApi, props);
+  }
+
+  /**
+   * Grants `execute-api:Invoke` on this route alone (for `CallerAuthorization.iam()`).
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.method.methodArn],
+    });
+  }
+
+  /** Calls placed (Connect accepted them). */
+  public metricCallsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CallsStarted', props);
+  }
+
+  /** Requests answered from the ledger without calling Connect. */
+  public metricReplays(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Replays', props);
+  }
+
+  /**
+   * Requests the handler refused (any error answer). Add a `Code` dimension
+   * (e.g. `VALIDATION_ERROR`) through `dimensionsMap` for one code.
+   */
+  public metricRejections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Rejections', props);
+  }
+
+  /**
+   * Connect calls that failed. Add an `ErrorType` dimension (e.g.
+   * `LimitExceededException`) through `dimensionsMap` for one type.
+   */
+  public metricConnectErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ConnectErrors', props);
+  }
+
+  private metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: OutboundCaller.METRICS_NAMESPACE,
+      metricName,
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+      dimensionsMap: { FunctionName: this.handler.functionName, ...props?.dimensionsMap },
+    });
+  }
+
+  private createApi(
+    props: OutboundCallerProps, rateLimit: number, burstLimit: number, tracing: boolean,
+    retention: logs.RetentionDays, removalPolicy: RemovalPolicy,
+  ): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention, removalPolicy });
+    const api = new apigw.RestApi(this, 'Api', {
+      description: 'OutboundCaller: places outbound calls through Amazon Connect',
+      endpointConfiguration: { types: [props.endpointType ?? apigw.EndpointType.REGIONAL] },
+      cloudWatchRole: false,
+      deployOptions: {
+        tracingEnabled: tracing,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify({
+          requestId: apigw.AccessLogField.contextRequestId(),
+          extendedRequestId: apigw.AccessLogField.contextExtendedRequestId(),
+          requestTime: apigw.AccessLogField.contextRequestTime(),
+          ip: apigw.AccessLogField.contextIdentitySourceIp(),
+          caller: apigw.AccessLogField.contextIdentityCaller(),
+          user: apigw.AccessLogField.contextIdentityUser(),
+          apiKeyId: apigw.AccessLogField.contextIdentityApiKeyId(),
+          httpMethod: apigw.AccessLogField.contextHttpMethod(),
+          resourcePath: apigw.AccessLogField.contextResourcePath(),
+          status: apigw.AccessLogField.contextStatus(),
+          protocol: apigw.AccessLogField.contextProtocol(),
+          responseLength: apigw.AccessLogField.contextResponseLength(),
+          integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+          errorResponseType: apigw.AccessLogField.contextErrorResponseType(),
+        })),
+        loggingLevel: props.executionLoggingLevel ?? apigw.MethodLoggingLevel.OFF,
+        // Stage default and the route's own setting: the Connect quota.
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+        methodOptions: {
+          [`${OutboundCaller.ROUTE_PATH}/PUT`]: { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+        },
+      },
+    });
+    addErrorGatewayResponses(api);
+    return api;
+  }
+
+  /** With a REST API of the user's, the route still gets its throttle on the deployment stage. */
+  private throttleRouteOnExistingStage(api: apigw.IRestApi, rateLimit: number, burstLimit: number): void {
+    const stage = api.deploymentStage?.node.defaultChild;
+    if (!(stage instanceof apigw.CfnStage)) {
+      throw new Error('OutboundCaller: restApi has no deployment stage defined in this app, so the route\'s throttle '
+        + `could not be applied; got ${api.node.path}. Use a RestApi with deploy: true (the default).`);
+    }
+    const settings = stage.methodSettings;
+    if (Token.isUnresolved(settings)) {
+      throw new Error('OutboundCaller: the method settings of restApi\'s deployment stage are a token, so the route\'s '
+        + 'throttle could not be added to them. Set them as a list, or let OutboundCaller create the API.');
+    }
+    const existing = (settings as Array<apigw.CfnStage.MethodSettingProperty | IResolvable> | undefined) ?? [];
+    stage.methodSettings = [...existing, {
+      resourcePath: `/~1contact~1outbound-voice`,
+      httpMethod: 'PUT',
+      throttlingRateLimit: rateLimit,
+      throttlingBurstLimit: burstLimit,
+    }];
+  }
+
+  private methodAuthorization(authorization: CallerAuthorization): apigw.MethodOptions {
+    switch (authorization.mode) {
+      case CallerAuthorizationMode.IAM:
+        return { authorizationType: apigw.AuthorizationType.IAM };
+      case CallerAuthorizationMode.API_KEY:
+        return { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: true };
+      case CallerAuthorizationMode.COGNITO:
+        return {
+          authorizationType: apigw.AuthorizationType.COGNITO,
+          authorizer: new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+            cognitoUserPools: authorization.userPools ?? [],
+          }),
+          authorizationScopes: authorization.cognitoOptions?.authorizationScopes,
+        };
+      case CallerAuthorizationMode.NONE:
+        return { authorizationType: apigw.AuthorizationType.NONE };
+    }
+  }
+
+  /**
+   * Findings the design justifies, acknowledged on the resources with the
+   * reason. Findings that are the user's decision (no authorization, API keys
+   * as the only authentication) are left visible.
+   */
+  private acknowledgeFindings(
+    role: iam.Role, authorization: CallerAuthorization, tracing: boolean, ownApi: boolean, props: OutboundCallerProps,
+  ): void {
+    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    if (policy) {
+      acknowledge(policy, [{
+        nag: 'AwsSolutions-IAM5',
+        reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
+          + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example).',
+        appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
+      }, ...(tracing ? [{
+        nag: 'AwsSolutions-IAM5',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions: "*" is the only valid resource.',
+        appliesTo: ['Resource::*'],
+      }] : [])]);
+    }
+    acknowledge(this.handler, [{
+      nag: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by API Gateway only: the caller receives every failure in the response, so a DLQ would never hold anything.',
+    }, {
+      guard: 'lambda_inside_vpc_check',
+      reason: 'The handler talks only to AWS APIs (Connect, DynamoDB) under IAM; a VPC would add NAT or endpoint cost and cold-start time without reducing exposure.',
+    }]);
+    // LambdaIntegration's permission: apigateway.amazonaws.com, restricted by SourceArn to this method.
+    for (const child of this.method.node.children) {
+      if (child instanceof lambda.CfnPermission) {
+        acknowledge(child, [{
+          guard: 'lambda_function_public_access_prohibited_check',
+          reason: 'Principal is apigateway.amazonaws.com with SourceArn set to this API\'s PUT /contact/outbound-voice; the rule cannot evaluate the Fn::Join that builds that ARN.',
+        }]);
+      }
+    }
+    for (const group of [this.handler.logGroup, this.node.tryFindChild('AccessLogs')]) {
+      if (group) {
+        acknowledge(group, [{
+          guard: 'cloudwatch_log_group_encrypted_check',
+          reason: 'CloudWatch Logs encrypts all log data at rest with service-managed keys; these logs hold no phone numbers (masked to the last 4 digits), so a customer-managed key adds key management without protecting more.',
+        }]);
+      }
+    }
+    if (authorization.mode === CallerAuthorizationMode.IAM) {
+      acknowledge(this.method, [{
+        nag: 'AwsSolutions-COG4',
+        reason: 'The method uses IAM (SigV4) authorization: callers are AWS principals granted execute-api:Invoke on this route alone.',
+      }]);
+    }
+    if (ownApi) {
+      const stage = (this.api as apigw.RestApi).deploymentStage;
+      acknowledge(stage, [{
+        nag: 'AwsSolutions-APIG3',
+        reason: 'Every request is authenticated, schema-validated and throttled to the Connect quota (2 rps, burst 5); a WAF web ACL is an account-level choice: associate yours with the stage ARN.',
+      }]);
+      if ((props.executionLoggingLevel ?? apigw.MethodLoggingLevel.OFF) === apigw.MethodLoggingLevel.OFF) {
+        acknowledge(stage, [{
+          nag: 'AwsSolutions-APIG6',
+          guard: 'api_gw_v1_execution_logging_enabled_check',
+          reason: 'JSON access logs record every request with its request id, caller and status; execution logs need the account-wide API Gateway CloudWatch role, which a construct must not create for the account (set executionLoggingLevel once it exists).',
+        }]);
+      }
+    }
+  }
+}

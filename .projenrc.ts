@@ -110,6 +110,8 @@ const bundleTask = project.tasks.tryFind('bundle:lambda/outbound-caller.lambda')
 bundleTask.reset(
   'esbuild --bundle lambda/outbound-caller.lambda.ts --target=node24 --platform=node --format=cjs ' +
   '--minify --main-fields=module,main --legal-comments=none --tsconfig=test/tsconfig.json ' +
+  // import() of node: built-ins becomes require(): one module system in the bundle (and jest can load it).
+  '--supported:dynamic-import=false ' +
   '--metafile=assets/lambda/outbound-caller.lambda.meta.json ' +
   '--outfile=assets/lambda/outbound-caller.lambda/index.js',
 );

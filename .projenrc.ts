@@ -55,7 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^2.37.0',
     '@cdklabs/cdk-validator-cfnguard@^0.0.62',
     '@aws-cdk/integ-runner@^2.197.0',
-    `@aws-cdk/integ-tests-alpha@^2.245.0-alpha.0`,
+    '@aws-cdk/integ-tests-alpha@^2.245.0-alpha.0',
     'aws-cdk@~2.1148.0',
     'fast-check@^4',
   ],
@@ -73,13 +73,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
+  // test/tsconfig.json type-checks (and lints) everything that is not the jsii library: handler, tests, tools.
   tsconfigDev: {
-    include: ['lambda/**/*.ts', 'test/**/*.ts'],
+    include: ['../src/**/*.ts', '../lambda/**/*.ts', '../.projenrc.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
-    dirs: ['src', 'lambda'],
-    devdirs: ['test'],
+    projectService: false,
+    tsconfigPath: './test/tsconfig.json',
+    dirs: ['src'],
+    // The handler may import devDependencies: esbuild inlines them into the bundle.
+    devdirs: ['lambda', 'test'],
     ignorePatterns: ['test/*.snapshot/**', 'cdk.out', 'assets'],
   },
 });
@@ -118,6 +122,14 @@ bundleTask.reset(
 
 // README examples must compile (jsii-rosetta, strict): they are complete programs, no fixture.
 project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
+
+// README command one: the whole API locally (the shipped bundle, DynamoDB
+// Local, the Connect simulator and a local API Gateway front).
+const sandboxTask = project.addTask('sandbox', {
+  description: 'Run the OutboundCaller API locally on 127.0.0.1 (no AWS account needed); --help for options',
+});
+sandboxTask.spawn(bundleTask);
+sandboxTask.exec('ts-node --transpile-only --project test/tsconfig.json test/local/sandbox.ts', { receiveArgs: true });
 
 // Tests load the shipped bundle from assets/: make sure it is fresh.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);

@@ -30,8 +30,16 @@ const config = loadConfig();
 const logger = new Logger({ service: 'outbound-caller' });
 // Standard clients, no endpoint plumbing: AWS_ENDPOINT_URL_DYNAMODB and
 // AWS_ENDPOINT_URL_CONNECT point them elsewhere (DynamoDB Local, the simulator).
-const dynamodb = new DynamoDBClient({ maxAttempts: 3 });
-const connect = new ConnectClient({ maxAttempts: 4 });
+// A hung attempt is abandoned and retried (the SDK only warns on a request
+// timeout unless told to throw); the handler's abort signal bounds the whole call.
+const dynamodb = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+});
+const connect = new ConnectClient({
+  maxAttempts: 4,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
+});
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 
 type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName' | 'getRemainingTimeInMillis'>;

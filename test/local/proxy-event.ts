@@ -52,10 +52,21 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
     body = options.base64 ? bytes.toString('base64') : bytes.toString('utf8');
   }
   const identity = {
-    accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
-    cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-    cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: options.sourceIp ?? '127.0.0.1',
-    user: null, userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null, userArn: null,
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp: options.sourceIp ?? '127.0.0.1',
+    user: null,
+    userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
+    userArn: null,
   } as APIGatewayProxyEvent['requestContext']['identity'];
   let authorizer: APIGatewayProxyEvent['requestContext']['authorizer'] = null;
   if ('iamUserArn' in caller) {

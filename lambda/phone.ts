@@ -1,0 +1,81 @@
+/**
+ * Phone-number parsing for the request rules: E.164 syntax, validity, country
+ * and number type, and masking for logs and messages.
+ *
+ * Bundle size (DESIGN.md §8): only the core functions of libphonenumber-js are
+ * imported, with the FULL ("max") metadata passed in explicitly. The full
+ * metadata is needed because the toll-fraud guard asks for the number type
+ * (PREMIUM_RATE, SHARED_COST), which the default "min" metadata cannot answer.
+ * Nothing else of the library (no examples, no as-you-type formatter) is loaded.
+ */
+import type { MetadataJson } from 'libphonenumber-js/core';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import maxMetadata from 'libphonenumber-js/metadata.max.json';
+
+/**
+ * The package ships a declaration for this file (`MetadataJson`), but
+ * TypeScript's JSON import types it from the JSON itself; state the type once.
+ */
+const METADATA = maxMetadata as unknown as MetadataJson;
+
+/**
+ * The pattern of the Amazon Connect API for phone numbers (E.164): a plus, a
+ * country calling code that does not start with 0, at most 15 digits in all.
+ * No spaces, dashes, brackets or extensions.
+ */
+export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
+
+/** A phone number that passed both the E.164 pattern and libphonenumber's validation. */
+export interface ParsedPhoneNumber {
+  /** The number in E.164 as libphonenumber formats it (e.g. a trunk `0` after `+44` removed). */
+  readonly e164: string;
+  /**
+   * ISO 3166-1 alpha-2 country (upper case) the number belongs to; undefined
+   * for non-geographic numbers such as +800 (international freephone).
+   */
+  readonly country?: string;
+  /**
+   * libphonenumber's number type (FIXED_LINE, MOBILE, FIXED_LINE_OR_MOBILE,
+   * TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, PERSONAL_NUMBER, PAGER, UAN,
+   * VOICEMAIL); undefined when the metadata does not say.
+   */
+  readonly type?: string;
+}
+
+/** True when `value` has the E.164 syntax of the API (it may still be an unassigned number). */
+export function isE164(value: string): boolean {
+  return E164_PATTERN.test(value);
+}
+
+/**
+ * Parses a phone number given in E.164. Returns undefined unless the value
+ * matches the API's E.164 pattern AND is a valid number for its country
+ * according to the full libphonenumber metadata.
+ */
+export function parsePhoneNumber(value: string): ParsedPhoneNumber | undefined {
+  if (!isE164(value)) {
+    return undefined;
+  }
+  const phoneNumber = parsePhoneNumberFromString(value, METADATA);
+  if (phoneNumber === undefined || !phoneNumber.isValid()) {
+    return undefined;
+  }
+  return {
+    e164: phoneNumber.number,
+    country: phoneNumber.country,
+    type: phoneNumber.getType(),
+  };
+}
+
+/**
+ * Masks a phone number for logs and messages: only the last 4 digits are
+ * kept, e.g. "+12125550123" → "***0123". Values with 4 digits or fewer are
+ * masked entirely ("***"), so a short value is never shown whole.
+ */
+export function maskPhoneNumber(value: string): string {
+  const digits = String(value).replace(/\D/g, '');
+  if (digits.length <= 4) {
+    return '***';
+  }
+  return `***${digits.slice(-4)}`;
+}

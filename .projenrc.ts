@@ -97,28 +97,33 @@ const bundlingOptions: javascript.BundlingOptions = {
   externals: [],
   sourcemap: false,
 };
-const handlerFunction = new awscdk.LambdaFunction(project, {
-  entrypoint: 'lambda/outbound-caller.lambda.ts',
-  constructFile: 'src/private/outbound-caller-function.ts',
-  constructName: 'OutboundCallerFunction',
-  runtime: awscdk.LambdaRuntime.NODEJS_24_X,
-  cdkDeps: project.cdkDeps,
-  awsSdkConnectionReuse: false, // SDK v3 keeps connections alive by default
-  bundlingOptions,
-});
-
-void handlerFunction;
-// projen's BundlingOptions cannot set these: minify, prefer the ESM builds of
-// the SDK (so esbuild tree-shakes them), and write a metafile for `bench`.
-const bundleTask = project.tasks.tryFind('bundle:lambda/outbound-caller.lambda')!;
-bundleTask.reset(
-  'esbuild --bundle lambda/outbound-caller.lambda.ts --target=node24 --platform=node --format=cjs ' +
-  '--minify --main-fields=module,main --legal-comments=none --tsconfig=test/tsconfig.json ' +
+const ESBUILD_FLAGS = '--target=node24 --platform=node --format=cjs --minify --main-fields=module,main '
+  + '--legal-comments=none --tsconfig=test/tsconfig.json '
   // import() of node: built-ins becomes require(): one module system in the bundle (and jest can load it).
-  '--supported:dynamic-import=false ' +
-  '--metafile=assets/lambda/outbound-caller.lambda.meta.json ' +
-  '--outfile=assets/lambda/outbound-caller.lambda/index.js',
-);
+  + '--supported:dynamic-import=false';
+
+/**
+ * Registers a handler entry of lambda/ with projen (generated Function class
+ * under src/private/, bundle in assets/), then replaces its bundle command:
+ * projen's BundlingOptions cannot set these flags (minify, prefer the ESM
+ * builds of the SDK so esbuild tree-shakes them, a metafile for `bench`).
+ */
+function handlerEntry(name: string, constructName: string): void {
+  new awscdk.LambdaFunction(project, {
+    entrypoint: `lambda/${name}.lambda.ts`,
+    constructFile: `src/private/${name}-function.ts`,
+    constructName,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    cdkDeps: project.cdkDeps,
+    awsSdkConnectionReuse: false, // SDK v3 keeps connections alive by default
+    bundlingOptions,
+  });
+  const task = project.tasks.tryFind(`bundle:lambda/${name}.lambda`)!;
+  task.reset(`esbuild --bundle lambda/${name}.lambda.ts ${ESBUILD_FLAGS} `
+    + `--metafile=assets/lambda/${name}.lambda.meta.json --outfile=assets/lambda/${name}.lambda/index.js`);
+}
+handlerEntry('outbound-caller', 'OutboundCallerFunction');
+handlerEntry('contact-events', 'ContactEventsFunction');
 
 // README examples must compile (jsii-rosetta, strict): they are complete programs, no fixture.
 project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
@@ -128,7 +133,7 @@ project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
 const sandboxTask = project.addTask('sandbox', {
   description: 'Run the OutboundCaller API locally on 127.0.0.1 (no AWS account needed); --help for options',
 });
-sandboxTask.spawn(bundleTask);
+sandboxTask.spawn(project.tasks.tryFind('bundle')!);
 sandboxTask.exec('ts-node --transpile-only --project test/tsconfig.json test/local/sandbox.ts', { receiveArgs: true });
 
 // Tests load the shipped bundle from assets/: make sure it is fresh.

@@ -17,6 +17,8 @@ export interface HandlerConfig {
   /** How long a completed call is replayed for its key, in seconds (at most 7 days). */
   readonly idempotencyWindowSeconds: number;
   readonly metricsNamespace: string;
+  /** Record each call's status for Connect's contact events and serve GET /contact/outbound-voice/{contactId}. */
+  readonly callStatus: boolean;
 }
 
 /** Names of the environment variables, shared with the construct's tests. */
@@ -35,6 +37,7 @@ export const ENV = {
   tableName: 'LEDGER_TABLE_NAME',
   idempotencyWindowSeconds: 'IDEMPOTENCY_WINDOW_SECONDS',
   metricsNamespace: 'METRICS_NAMESPACE',
+  callStatus: 'CALL_STATUS',
 } as const;
 
 /** Connect's ClientToken is valid for 7 days: a longer window could not be honoured. */
@@ -127,8 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     allowCampaignCalls: flag(ENV.allowCampaignCalls, false),
   };
 
+  const callStatus = flag(ENV.callStatus, false);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    callStatus,
     policy,
     authMode,
     tableName,

@@ -17,9 +17,11 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type Update,
 } from '@aws-sdk/client-dynamodb';
 
 export type ItemStatus = 'IN_PROGRESS' | 'COMPLETED';
@@ -120,27 +122,43 @@ export class Ledger {
     }
   }
 
-  /** Records the placed call. Only our own claim is completed. */
-  async complete(claim: Claim, contactId: string, createdAt: string, responseBody: string): Promise<void> {
-    const createdSeconds = Math.floor(Date.parse(createdAt) / 1000);
+  /**
+   * Records the placed call. Only our own claim is completed. With call
+   * status on, the call's status item is written in the same transaction.
+   */
+  async complete(
+    claim: Claim, contactId: string, createdAt: string, responseBody: string,
+    statusItem?: (expiresAtSeconds: number) => Record<string, AttributeValue>,
+  ): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + this.windowSeconds;
+    const update: Update = {
+      TableName: this.tableName,
+      Key: { pk: { S: claim.pk } },
+      UpdateExpression:
+        'SET #status = :completed, contactId = :contactId, createdAt = :createdAt,'
+        + ' responseBody = :body, expiresAt = :expiresAt REMOVE deadline',
+      ConditionExpression: 'claimId = :claimId',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':completed': { S: 'COMPLETED' satisfies ItemStatus },
+        ':contactId': { S: contactId },
+        ':createdAt': { S: createdAt },
+        ':body': { S: responseBody },
+        ':expiresAt': { N: String(expiresAt) },
+        ':claimId': { S: claim.claimId },
+      },
+    };
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: claim.pk } },
-        UpdateExpression:
-          'SET #status = :completed, contactId = :contactId, createdAt = :createdAt,'
-          + ' responseBody = :body, expiresAt = :expiresAt REMOVE deadline',
-        ConditionExpression: 'claimId = :claimId',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':completed': { S: 'COMPLETED' satisfies ItemStatus },
-          ':contactId': { S: contactId },
-          ':createdAt': { S: createdAt },
-          ':body': { S: responseBody },
-          ':expiresAt': { N: String(createdSeconds + this.windowSeconds) },
-          ':claimId': { S: claim.claimId },
-        },
-      }));
+      if (statusItem) {
+        await this.client.send(new TransactWriteItemsCommand({
+          TransactItems: [
+            { Update: update },
+            { Put: { TableName: this.tableName, Item: statusItem(expiresAt) } },
+          ],
+        }));
+      } else {
+        await this.client.send(new UpdateItemCommand(update));
+      }
     } catch (error) {
       throw new LedgerUnavailableError('complete', error);
     }

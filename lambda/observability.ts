@@ -67,6 +67,8 @@ export const METRIC = {
   rejections: 'Rejections',
   connectErrors: 'ConnectErrors',
   ledgerLatency: 'LedgerLatency',
+  callsConnected: 'CallsConnected',
+  callsFailed: 'CallsFailed',
 } as const;
 
 type MetricUnit = 'Count' | 'Milliseconds';

@@ -4,12 +4,16 @@
  *
  *   read (http) → check (request) → claim (ledger) → call (connect) → record (ledger) → answer (http)
  *
+ * GET /contact/outbound-voice/{contactId} answers the call's status (call-status)
+ * to the caller who placed it.
+ *
  * Clients and configuration are made once per container, at cold start.
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { newStatusItem, readCallStatus } from './call-status';
 import { loadConfig } from './config';
 import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
 import {
@@ -51,6 +55,7 @@ export async function handler(event: APIGatewayProxyEvent, context: HandlerConte
   try {
     const caller = callerIdentity(event, config.authMode);
     log = log.child({ caller });
+    if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId);
     return await placeCall(event, context, caller, requestId, metrics, log);
   } catch (error) {
     if (error instanceof ApiError) {
@@ -141,7 +146,9 @@ async function placeCall(
   const createdAt = new Date().toISOString();
   const responseBody = successBody(contactId, createdAt);
   try {
-    await ledger.complete(claim, contactId, createdAt, responseBody);
+    await ledger.complete(claim, contactId, createdAt, responseBody, config.callStatus
+      ? (expiresAtSeconds) => newStatusItem({ contactId, caller, createdAt, expiresAtSeconds })
+      : undefined);
   } catch (error) {
     log.error('ledger record failed; a retry after the claim deadline gets the same contact', {
       contactId, error: describe(error),
@@ -150,6 +157,26 @@ async function placeCall(
   metrics.add(METRIC.callsStarted, 1);
   log.info('call started', { contactId, destination, trafficType: request.TrafficType });
   return successResponse(responseBody, requestId, false);
+}
+
+/** GET /contact/outbound-voice/{contactId}: the status of a call, to the caller who placed it. */
+async function callStatus(event: APIGatewayProxyEvent, caller: string, requestId: string): Promise<APIGatewayProxyResult> {
+  const contactId = event.pathParameters?.contactId ?? '';
+  const notFound = new ApiError('RESOURCE_NOT_FOUND', 'No call with this id was placed by this caller.');
+  if (!config.callStatus) throw notFound;
+  if (!/^[\w-]{1,256}$/.test(contactId)) {
+    throw new ApiError('VALIDATION_ERROR', 'The contact id is not valid.', [
+      { field: 'contactId', message: 'must be 1-256 letters, digits, "-" or "_"' },
+    ]);
+  }
+  let view;
+  try {
+    view = await readCallStatus(dynamodb, config.tableName, contactId, caller);
+  } catch (error) {
+    throw new ApiError('LEDGER_UNAVAILABLE', 'The call status cannot be read right now. Retry later.', [], 5);
+  }
+  if (!view) throw notFound;
+  return successResponse(JSON.stringify({ success: true, data: view }), requestId, false);
 }
 
 function ledgerUnavailable(error: unknown, log: Logger): unknown {

@@ -1,0 +1,71 @@
+/**
+ * Amazon Connect contact events → call status in the ledger table. Invoked by
+ * an EventBridge rule that matches this instance's API-initiated contacts.
+ *
+ * A malformed event, an event of another instance or a contact this construct
+ * did not place is logged and dropped (no retry can fix it). An event that
+ * arrives before the placing handler recorded the call (a race of
+ * milliseconds) is retried while it is young: the function throws, and the
+ * asynchronous invocation is retried, then sent to the dead-letter queue.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { applyContactEvent, parseContactEvent } from './call-status';
+import { Logger, METRIC, RequestMetrics } from './observability';
+
+/** How long an event for a not-yet-recorded contact is worth retrying. */
+const YOUNG_EVENT_MS = 60_000;
+
+function required(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`OutboundCaller contact-events handler is misconfigured: ${name} is required`);
+  return value;
+}
+const tableName = required('LEDGER_TABLE_NAME');
+const instanceId = required('INSTANCE_ID');
+const metricsNamespace = process.env.METRICS_NAMESPACE?.trim() || 'OutboundCaller';
+const logger = new Logger({ service: 'outbound-caller-contact-events' });
+const dynamodb = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+});
+
+/** Thrown to have the event redelivered: the call it belongs to may not be recorded yet. */
+export class NotRecordedYetError extends Error {
+  constructor(contactId: string) {
+    super(`contact ${contactId} is not recorded yet; retrying`);
+    this.name = 'NotRecordedYetError';
+  }
+}
+
+export async function handler(raw: unknown, context: Pick<Context, 'functionName' | 'awsRequestId'>): Promise<void> {
+  const log = logger.child({ requestId: context.awsRequestId });
+  const metrics = new RequestMetrics(metricsNamespace, context.functionName);
+  try {
+    const parsed = parseContactEvent(raw);
+    if (!parsed.ok) {
+      log.warn('contact event ignored', { reason: parsed.reason });
+      return;
+    }
+    const event = parsed.event;
+    const eventLog = log.child({ contactId: event.contactId, eventType: event.type });
+    if (!event.instanceArn.endsWith(`:instance/${instanceId}`) || event.initiationMethod !== 'API'
+      || (event.channel !== undefined && event.channel.toUpperCase() !== 'VOICE')) {
+      eventLog.info('contact event ignored: not an outbound API call of this instance');
+      return;
+    }
+    const outcome = await applyContactEvent(dynamodb, tableName, event);
+    if (outcome === 'unknown-contact') {
+      const published = Date.parse(String((raw as { time?: unknown }).time ?? event.time));
+      if (Date.now() - published < YOUNG_EVENT_MS) throw new NotRecordedYetError(event.contactId);
+      eventLog.info('contact event ignored: a contact this construct did not place');
+      return;
+    }
+    const added = outcome === 'recorded' || outcome === 'older-than-status';
+    if (added && event.type === 'CONNECTED_TO_SYSTEM') metrics.add(METRIC.callsConnected, 1);
+    if (added && event.type === 'DISCONNECTED' && !event.connectedToSystem) metrics.add(METRIC.callsFailed, 1);
+    eventLog.info('contact event applied', { outcome, disconnectReason: event.disconnect_reason });
+  } finally {
+    metrics.flush();
+  }
+}

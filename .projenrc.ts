@@ -140,6 +140,8 @@ sandboxTask.exec('ts-node --transpile-only --project test/tsconfig.json test/loc
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'bench/results', '.sandbox');
+// integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.
+project.gitignore.exclude('test/*.snapshot/asset.*');
 project.npmignore?.exclude('.ci', 'test', 'lambda', '*.cdk.out', 'cdk.out', '.sandbox');
 project.npmignore?.include('assets');
 project.npmignore?.exclude('assets/**/*.meta.json');

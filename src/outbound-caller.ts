@@ -288,6 +288,10 @@ export class OutboundCaller extends Construct {
       problems.add('encryptionKey', 'only applies to a table this construct creates', '(a key)',
         'Configure encryption on your own table, or drop the table prop.');
     }
+    if (props.authorization?.mode === CallerAuthorizationMode.COGNITO && (props.authorization.userPools ?? []).length === 0) {
+      problems.add('authorization', 'CallerAuthorization.cognito() needs at least one user pool', [],
+        'Pass the user pools whose tokens may call the route, e.g. CallerAuthorization.cognito([userPool]).');
+    }
     problems.throwIfAny();
 
     this.instanceId = instanceId;
@@ -503,7 +507,7 @@ export class OutboundCaller extends Construct {
     }
     const existing = (settings as Array<apigw.CfnStage.MethodSettingProperty | IResolvable> | undefined) ?? [];
     stage.methodSettings = [...existing, {
-      resourcePath: `/~1contact~1outbound-voice`,
+      resourcePath: '/~1contact~1outbound-voice',
       httpMethod: 'PUT',
       throttlingRateLimit: rateLimit,
       throttlingBurstLimit: burstLimit,
@@ -584,7 +588,7 @@ export class OutboundCaller extends Construct {
       const stage = (this.api as apigw.RestApi).deploymentStage;
       acknowledge(stage, [{
         nag: 'AwsSolutions-APIG3',
-        reason: 'Every request is authenticated, schema-validated and throttled to the Connect quota (2 rps, burst 5); a WAF web ACL is an account-level choice: associate yours with the stage ARN.',
+        reason: 'Every request is schema-validated and throttled (stage and route limits, the Connect quota by default); a WAF web ACL is an account-level choice: associate yours with the stage ARN.',
       }]);
       if ((props.executionLoggingLevel ?? apigw.MethodLoggingLevel.OFF) === apigw.MethodLoggingLevel.OFF) {
         acknowledge(stage, [{

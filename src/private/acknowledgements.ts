@@ -10,7 +10,7 @@ import { IConstruct } from 'constructs';
 export interface Acknowledgement {
   /** cdk-nag rule id, e.g. `AwsSolutions-IAM5`. */
   readonly nag?: string;
-  /** cfn-guard rule name, e.g. `LAMBDA_INSIDE_VPC_CHECK`. */
+  /** cfn-guard rule name as the rule file names it (Control Tower: lower case), e.g. `lambda_inside_vpc_check`. */
   readonly guard?: string;
   /** Why this is right here; shown to reviewers (cdk-nag needs at least 10 characters). */
   readonly reason: string;

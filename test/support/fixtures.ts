@@ -1,0 +1,94 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { CallerAuthorization, OutboundCallerProps } from '../../src';
+
+/** Fixed ids shaped like the real ones (GUIDs, E.164). */
+export const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
+export const CONTACT_FLOW_ID = '846ec553-a005-41c0-8341-2a9cf1e8f2a7';
+export const OTHER_CONTACT_FLOW_ID = '2f4c6e8a-1b3d-4f5a-8c7e-9d0b1a2c3e4f';
+export const QUEUE_ID = '5b2b7a5e-7c5a-4b8a-9c47-9a6f0a1d2e3f';
+export const OTHER_QUEUE_ID = '7e9d1c3b-5a7f-4e2d-8b6c-0a1f3e5d7c9b';
+export const SOURCE_PHONE_NUMBER = '+14155550100';
+export const OTHER_SOURCE_PHONE_NUMBER = '+14155550101';
+export const ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+
+/** The props every OutboundCaller needs. */
+export const REQUIRED_PROPS: OutboundCallerProps = {
+  instanceId: INSTANCE_ID,
+  contactFlowId: CONTACT_FLOW_ID,
+  sourcePhoneNumber: SOURCE_PHONE_NUMBER,
+};
+
+export function instanceArn(instanceId = INSTANCE_ID, partition = 'aws', region = REGION, account = ACCOUNT): string {
+  return `arn:${partition}:connect:${region}:${account}:instance/${instanceId}`;
+}
+
+export function contactFlowArn(flowId: string, instanceId = INSTANCE_ID): string {
+  return `${instanceArn(instanceId)}/contact-flow/${flowId}`;
+}
+
+export function queueArn(queueId: string, instanceId = INSTANCE_ID): string {
+  return `${instanceArn(instanceId)}/queue/${queueId}`;
+}
+
+/**
+ * A user pool as a careful user would configure it (strong passwords, MFA,
+ * threat protection), so that policy checks of a stack with it report only
+ * what OutboundCaller does.
+ */
+export function compliantUserPool(stack: Stack, id = 'Callers'): cognito.UserPool {
+  return new cognito.UserPool(stack, id, {
+    passwordPolicy: {
+      minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true,
+    },
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    featurePlan: cognito.FeaturePlan.PLUS,
+    standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+  });
+}
+
+/**
+ * A customer-managed key as a careful user would configure it: rotation on,
+ * and grants only for AWS services (Control Tower CT.KMS.PR.3).
+ */
+export function compliantKey(stack: Stack, id = 'LedgerKey'): kms.Key {
+  const key = new kms.Key(stack, id, { enableKeyRotation: true, description: 'OutboundCaller ledger' });
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    actions: ['kms:CreateGrant'],
+    principals: [new iam.AnyPrincipal()],
+    resources: ['*'],
+    conditions: {
+      BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+    },
+  }));
+  return key;
+}
+
+/** Every prop set to a non-default value (Cognito auth, a KMS key, allow-lists, …). */
+export function fullyConfiguredProps(stack: Stack): OutboundCallerProps {
+  return {
+    instanceId: instanceArn(),
+    contactFlowId: contactFlowArn(CONTACT_FLOW_ID),
+    sourcePhoneNumber: SOURCE_PHONE_NUMBER,
+    queueId: queueArn(QUEUE_ID),
+    allowedContactFlowIds: [OTHER_CONTACT_FLOW_ID],
+    allowedQueueIds: [queueArn(OTHER_QUEUE_ID)],
+    allowedSourcePhoneNumbers: [OTHER_SOURCE_PHONE_NUMBER],
+    allowedDestinationCountries: ['US', 'CA'],
+    blockPremiumRateNumbers: true,
+    allowCampaignCalls: true,
+    authorization: CallerAuthorization.cognito([compliantUserPool(stack)], { authorizationScopes: ['outbound/call'] }),
+    throttle: { rateLimit: 1, burstLimit: 3 },
+    idempotencyWindow: Duration.days(1),
+    encryptionKey: compliantKey(stack),
+    tracing: true,
+    memorySize: 512,
+    timeout: Duration.seconds(20),
+    reservedConcurrentExecutions: 5,
+  };
+}

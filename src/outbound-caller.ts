@@ -2,13 +2,17 @@ import { Aws, Duration, IResolvable, RemovalPolicy, Stack, Token } from 'aws-cdk
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CallerAuthorization, CallerAuthorizationMode } from './caller-authorization';
-import { acknowledge } from './private/acknowledgements';
+import { acknowledge, type Acknowledgement } from './private/acknowledgements';
+import { ContactEventsFunction } from './private/contact-events-function';
 import { addErrorGatewayResponses } from './private/gateway-responses';
 import { OutboundCallerFunction } from './private/outbound-caller-function';
 import {
@@ -16,6 +20,14 @@ import {
   parseCountries, parseInstance, parseQueueId, PropsProblems,
 } from './private/props-validation';
 import { outboundVoiceRequestSchema } from './private/request-schema';
+
+/** A route's stage throttle (internal). */
+interface RouteThrottle {
+  readonly path: string;
+  readonly method: string;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
 
 /** Request rate limits for the route. */
 export interface OutboundCallerThrottle {
@@ -123,6 +135,23 @@ export interface OutboundCallerProps {
   readonly throttle?: OutboundCallerThrottle;
 
   /**
+   * Follow each call through Amazon Connect's contact events (an EventBridge
+   * rule and a small status function) and serve
+   * `GET /contact/outbound-voice/{contactId}` to the caller who placed it.
+   *
+   * @default true
+   */
+  readonly callStatus?: boolean;
+
+  /**
+   * Request rate limits of the status route, separate from the Connect quota
+   * of the PUT route.
+   *
+   * @default - rate 10 per second, burst 20
+   */
+  readonly statusThrottle?: OutboundCallerThrottle;
+
+  /**
    * How long a placed call is replayed for its idempotency key. At most 7
    * days, the life of a Connect ClientToken.
    *
@@ -228,6 +257,8 @@ export interface OutboundCallerProps {
 export class OutboundCaller extends Construct {
   /** The route this construct serves. */
   public static readonly ROUTE_PATH = '/contact/outbound-voice';
+  /** The status route, with `callStatus`. */
+  public static readonly STATUS_ROUTE_PATH = '/contact/outbound-voice/{contactId}';
   /** The CloudWatch namespace of the handler's metrics. */
   public static readonly METRICS_NAMESPACE = 'OutboundCaller';
 
@@ -245,6 +276,12 @@ export class OutboundCaller extends Construct {
   public readonly instanceId: string;
   /** The default contact flow's GUID. */
   public readonly contactFlowId: string;
+  /** The `GET /contact/outbound-voice/{contactId}` method, with `callStatus`. */
+  public readonly statusMethod?: apigw.Method;
+  /** The function that records contact events, with `callStatus`. */
+  public readonly statusFunction?: lambda.Function;
+  /** Where contact events that could not be delivered or recorded go, with `callStatus`. */
+  public readonly deadLetterQueue?: sqs.IQueue;
   /** The usage plan, with `CallerAuthorization.apiKey()`. */
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
@@ -277,8 +314,20 @@ export class OutboundCaller extends Construct {
       problems.add('throttle.rateLimit', 'must be greater than 0', rateLimit, 'Use the Connect quota (2 per second) unless AWS raised it.');
     }
     checkRange('throttle.burstLimit', burstLimit, 1, 5000, 'Use the Connect quota (5) unless AWS raised it.', problems);
+    const callStatus = props.callStatus ?? true;
+    const statusRate = props.statusThrottle?.rateLimit ?? 10;
+    const statusBurst = props.statusThrottle?.burstLimit ?? 20;
+    if (!Token.isUnresolved(statusRate) && !(statusRate > 0)) {
+      problems.add('statusThrottle.rateLimit', 'must be greater than 0', statusRate, 'Use a positive rate, e.g. 10 per second.');
+    }
+    checkRange('statusThrottle.burstLimit', statusBurst, 1, 5000, 'Use a burst such as 20.', problems);
     checkDuration('idempotencyWindow', props.idempotencyWindow, Duration.seconds(1), MAX_IDEMPOTENCY_WINDOW,
       'Connect remembers a ClientToken for 7 days; a longer window could not be honoured.', problems);
+    const window = props.idempotencyWindow;
+    if (window && !window.isUnresolved() && window.toMilliseconds() % 1000 !== 0) {
+      problems.add('idempotencyWindow', 'must be a whole number of seconds', window.toHumanString(),
+        'Use Duration.seconds(), minutes(), hours() or days().');
+    }
     checkDuration('timeout', props.timeout, Duration.seconds(3), MAX_TIMEOUT,
       'API Gateway stops waiting after 29 seconds; a longer timeout only hides failures.', problems);
     checkRange('memorySize', props.memorySize, 128, 10240, 'Lambda accepts 128 to 10240 MiB.', problems);
@@ -345,6 +394,7 @@ export class OutboundCaller extends Construct {
         LEDGER_TABLE_NAME: this.table.tableName,
         IDEMPOTENCY_WINDOW_SECONDS: String(windowSeconds),
         METRICS_NAMESPACE: OutboundCaller.METRICS_NAMESPACE,
+        CALL_STATUS: String(callStatus),
       },
     });
 
@@ -356,8 +406,9 @@ export class OutboundCaller extends Construct {
       actions: ['connect:StartOutboundVoiceContact'],
       resources: [contactArn],
     }));
-    // The ledger item actions the handler really uses: claim, record, release.
-    this.table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // The ledger item actions the handler really uses: claim, record, release (and read a call's status).
+    this.table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+      ...(callStatus ? ['dynamodb:GetItem'] : []));
     if (props.encryptionKey) {
       props.encryptionKey.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
         'kms:ReEncryptFrom', 'kms:ReEncryptTo');
@@ -365,7 +416,11 @@ export class OutboundCaller extends Construct {
 
     // 4. The API and the route.
     const ownApi = props.restApi === undefined;
-    const api = props.restApi ?? this.createApi(props, rateLimit, burstLimit, tracing, logRetention, removalPolicy);
+    const routeThrottles: RouteThrottle[] = [
+      { path: OutboundCaller.ROUTE_PATH, method: 'PUT', rateLimit, burstLimit },
+      ...(callStatus ? [{ path: OutboundCaller.STATUS_ROUTE_PATH, method: 'GET', rateLimit: statusRate, burstLimit: statusBurst }] : []),
+    ];
+    const api = props.restApi ?? this.createApi(props, routeThrottles, tracing, logRetention, removalPolicy);
     this.api = api;
     const model = new apigw.Model(this, 'RequestModel', {
       restApi: api,
@@ -379,20 +434,37 @@ export class OutboundCaller extends Construct {
       validateRequestParameters: true,
     });
     const resource = api.root.resourceForPath(OutboundCaller.ROUTE_PATH);
+    const methodAuthorization = this.methodAuthorization(authorization);
     this.method = resource.addMethod('PUT', new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false }), {
-      ...this.methodAuthorization(authorization),
+      ...methodAuthorization,
       requestValidator: validator,
       requestModels: { 'application/json': model },
       requestParameters: { 'method.request.header.Idempotency-Key': false },
     });
-    if (!ownApi) this.throttleRouteOnExistingStage(api, rateLimit, burstLimit);
+    if (callStatus) {
+      this.statusMethod = resource.addResource('{contactId}').addMethod('GET',
+        new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false }), {
+          ...methodAuthorization,
+          requestValidator: validator,
+          requestParameters: { 'method.request.path.contactId': true },
+        });
+      const status = this.createStatusTracking(instanceId, tracing, logRetention, removalPolicy, props.encryptionKey);
+      this.statusFunction = status.fn;
+      this.deadLetterQueue = status.queue;
+    }
+    if (!ownApi) this.throttleRoutesOnExistingStage(api, routeThrottles);
 
     if (authorization.mode === CallerAuthorizationMode.API_KEY) {
       this.usagePlan = new apigw.UsagePlan(this, 'UsagePlan', {
         description: 'OutboundCaller callers',
-        throttle: { rateLimit, burstLimit },
+        // Per key: the status route may be polled faster than calls may be placed.
+        throttle: callStatus ? { rateLimit: statusRate, burstLimit: statusBurst } : { rateLimit, burstLimit },
         quota: authorization.apiKeyOptions?.quota,
-        apiStages: [{ api, stage: api.deploymentStage }],
+        apiStages: [{
+          api,
+          stage: api.deploymentStage,
+          throttle: callStatus ? [{ method: this.method, throttle: { rateLimit, burstLimit } }] : undefined,
+        }],
       });
       if (authorization.apiKeyOptions?.createApiKey ?? true) {
         this.apiKey = new apigw.ApiKey(this, 'ApiKey', { description: 'OutboundCaller caller key' });
@@ -405,13 +477,14 @@ export class OutboundCaller extends Construct {
   }
 
   /**
-   * Grants `execute-api:Invoke` on this route alone (for `CallerAuthorization.iam()`).
+   * Grants `execute-api:Invoke` on this construct's routes alone (the PUT,
+   * and the status GET with `callStatus`), for `CallerAuthorization.iam()`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.method.methodArn],
+      resourceArns: [this.method.methodArn, ...(this.statusMethod ? [this.statusMethod.methodArn] : [])],
     });
   }
 
@@ -441,21 +514,99 @@ export class OutboundCaller extends Construct {
     return this.metric('ConnectErrors', props);
   }
 
-  private metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  /** Calls that were answered (CONNECTED_TO_SYSTEM: media established). Needs `callStatus`. */
+  public metricCallsConnected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CallsConnected', props, this.requireStatusFunction('metricCallsConnected'));
+  }
+
+  /** Calls that ended without being answered (DISCONNECTED before media). Needs `callStatus`. */
+  public metricCallsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CallsFailed', props, this.requireStatusFunction('metricCallsFailed'));
+  }
+
+  private requireStatusFunction(method: string): lambda.IFunction {
+    if (!this.statusFunction) {
+      throw new Error(`OutboundCaller: ${method}() needs callStatus; got callStatus: false. Turn callStatus on to follow calls.`);
+    }
+    return this.statusFunction;
+  }
+
+  private metric(metricName: string, props?: cloudwatch.MetricOptions, fn: lambda.IFunction = this.handler): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: OutboundCaller.METRICS_NAMESPACE,
       metricName,
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(5),
       ...props,
-      dimensionsMap: { FunctionName: this.handler.functionName, ...props?.dimensionsMap },
+      dimensionsMap: { FunctionName: fn.functionName, ...props?.dimensionsMap },
     });
   }
 
+  /**
+   * Contact events of this instance's API-initiated contacts → the status
+   * function (update on the ledger only), with retries and a dead-letter queue
+   * both for deliveries EventBridge could not make and for events the
+   * function could not record.
+   */
+  private createStatusTracking(
+    instanceId: string, tracing: boolean, retention: logs.RetentionDays, removalPolicy: RemovalPolicy, key?: kms.IKey,
+  ): { fn: lambda.Function; queue: sqs.Queue } {
+    const queue = new sqs.Queue(this, 'StatusDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    const role = new iam.Role(this, 'StatusRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'OutboundCaller status function: record contact events in the ledger',
+    });
+    const logGroup = new logs.LogGroup(this, 'StatusLogs', { retention, removalPolicy });
+    logGroup.grantWrite(role);
+    const fn = new ContactEventsFunction(this, 'StatusFunction', {
+      description: 'OutboundCaller: contact events to call status',
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 128,
+      timeout: Duration.seconds(10),
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role,
+      // Asynchronous invocations (from EventBridge): two retries, then the event goes to the dead-letter queue.
+      retryAttempts: 2,
+      deadLetterQueue: queue,
+      environment: {
+        INSTANCE_ID: instanceId,
+        LEDGER_TABLE_NAME: this.table.tableName,
+        METRICS_NAMESPACE: OutboundCaller.METRICS_NAMESPACE,
+      },
+    });
+    this.table.grant(role, 'dynamodb:UpdateItem');
+    if (key) key.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
+    new events.Rule(this, 'ContactEventsRule', {
+      description: 'OutboundCaller: contact events of API-initiated contacts of this Connect instance',
+      eventPattern: {
+        source: ['aws.connect'],
+        detailType: ['Amazon Connect Contact Event'],
+        detail: {
+          instanceArn: events.Match.suffix(`:instance/${instanceId}`),
+          initiationMethod: ['API'],
+        },
+      },
+      targets: [new targets.LambdaFunction(fn, {
+        deadLetterQueue: queue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+      })],
+    });
+    return { fn, queue };
+  }
+
   private createApi(
-    props: OutboundCallerProps, rateLimit: number, burstLimit: number, tracing: boolean,
+    props: OutboundCallerProps, routes: RouteThrottle[], tracing: boolean,
     retention: logs.RetentionDays, removalPolicy: RemovalPolicy,
   ): apigw.RestApi {
+    const [put] = routes;
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention, removalPolicy });
     const api = new apigw.RestApi(this, 'Api', {
       description: 'OutboundCaller: places outbound calls through Amazon Connect',
@@ -481,20 +632,21 @@ export class OutboundCaller extends Construct {
           errorResponseType: apigw.AccessLogField.contextErrorResponseType(),
         })),
         loggingLevel: props.executionLoggingLevel ?? apigw.MethodLoggingLevel.OFF,
-        // Stage default and the route's own setting: the Connect quota.
-        throttlingRateLimit: rateLimit,
-        throttlingBurstLimit: burstLimit,
-        methodOptions: {
-          [`${OutboundCaller.ROUTE_PATH}/PUT`]: { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
-        },
+        // Stage default: the Connect quota; then each route's own setting.
+        throttlingRateLimit: put.rateLimit,
+        throttlingBurstLimit: put.burstLimit,
+        methodOptions: Object.fromEntries(routes.map((route) => [
+          `${route.path}/${route.method}`,
+          { throttlingRateLimit: route.rateLimit, throttlingBurstLimit: route.burstLimit },
+        ])),
       },
     });
     addErrorGatewayResponses(api);
     return api;
   }
 
-  /** With a REST API of the user's, the route still gets its throttle on the deployment stage. */
-  private throttleRouteOnExistingStage(api: apigw.IRestApi, rateLimit: number, burstLimit: number): void {
+  /** With a REST API of the user's, the routes still get their throttles on its deployment stage. */
+  private throttleRoutesOnExistingStage(api: apigw.IRestApi, routes: RouteThrottle[]): void {
     const stage = api.deploymentStage?.node.defaultChild;
     if (!(stage instanceof apigw.CfnStage)) {
       throw new Error('OutboundCaller: restApi has no deployment stage defined in this app, so the route\'s throttle '
@@ -506,12 +658,13 @@ export class OutboundCaller extends Construct {
         + 'throttle could not be added to them. Set them as a list, or let OutboundCaller create the API.');
     }
     const existing = (settings as Array<apigw.CfnStage.MethodSettingProperty | IResolvable> | undefined) ?? [];
-    stage.methodSettings = [...existing, {
-      resourcePath: '/~1contact~1outbound-voice',
-      httpMethod: 'PUT',
-      throttlingRateLimit: rateLimit,
-      throttlingBurstLimit: burstLimit,
-    }];
+    stage.methodSettings = [...existing, ...routes.map((route) => ({
+      // API Gateway's method-setting path: "/" escaped as "~1".
+      resourcePath: route.path.replace(/\//g, '~1'),
+      httpMethod: route.method,
+      throttlingRateLimit: route.rateLimit,
+      throttlingBurstLimit: route.burstLimit,
+    }))];
   }
 
   private methodAuthorization(authorization: CallerAuthorization): apigw.MethodOptions {
@@ -541,36 +694,42 @@ export class OutboundCaller extends Construct {
   private acknowledgeFindings(
     role: iam.Role, authorization: CallerAuthorization, tracing: boolean, ownApi: boolean, props: OutboundCallerProps,
   ): void {
-    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-    if (policy) {
-      acknowledge(policy, [{
+    const xray: Acknowledgement = {
+      nag: 'AwsSolutions-IAM5',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions: "*" is the only valid resource.',
+      appliesTo: ['Resource::*'],
+    };
+    const defaultPolicy = (r: iam.IRole): iam.Policy | undefined => r.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const handlerPolicy = defaultPolicy(role);
+    if (handlerPolicy) {
+      acknowledge(handlerPolicy, [{
         nag: 'AwsSolutions-IAM5',
         reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
           + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example).',
         appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
-      }, ...(tracing ? [{
-        nag: 'AwsSolutions-IAM5',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions: "*" is the only valid resource.',
-        appliesTo: ['Resource::*'],
-      }] : [])]);
+      }, ...(tracing ? [xray] : [])]);
     }
+    const noVpc: Acknowledgement = {
+      guard: 'lambda_inside_vpc_check',
+      reason: 'The function talks only to AWS APIs (Connect, DynamoDB) under IAM; a VPC would add NAT or endpoint cost and cold-start time without reducing exposure.',
+    };
     acknowledge(this.handler, [{
       nag: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by API Gateway only: the caller receives every failure in the response, so a DLQ would never hold anything.',
-    }, {
-      guard: 'lambda_inside_vpc_check',
-      reason: 'The handler talks only to AWS APIs (Connect, DynamoDB) under IAM; a VPC would add NAT or endpoint cost and cold-start time without reducing exposure.',
-    }]);
-    // LambdaIntegration's permission: apigateway.amazonaws.com, restricted by SourceArn to this method.
-    for (const child of this.method.node.children) {
-      if (child instanceof lambda.CfnPermission) {
-        acknowledge(child, [{
-          guard: 'lambda_function_public_access_prohibited_check',
-          reason: 'Principal is apigateway.amazonaws.com with SourceArn set to this API\'s PUT /contact/outbound-voice; the rule cannot evaluate the Fn::Join that builds that ARN.',
-        }]);
+    }, noVpc]);
+    // LambdaIntegration's permissions: apigateway.amazonaws.com, restricted by SourceArn to each method.
+    for (const method of [this.method, this.statusMethod]) {
+      for (const child of method?.node.children ?? []) {
+        if (child instanceof lambda.CfnPermission) {
+          acknowledge(child, [{
+            guard: 'lambda_function_public_access_prohibited_check',
+            reason: 'Principal is apigateway.amazonaws.com with SourceArn set to this API\'s method; the rule cannot evaluate the Fn::Join that builds that ARN.',
+          }]);
+        }
       }
     }
-    for (const group of [this.handler.logGroup, this.node.tryFindChild('AccessLogs')]) {
+    const logGroups = [this.handler.logGroup, this.node.tryFindChild('AccessLogs'), this.statusFunction?.logGroup];
+    for (const group of logGroups) {
       if (group) {
         acknowledge(group, [{
           guard: 'cloudwatch_log_group_encrypted_check',
@@ -579,9 +738,32 @@ export class OutboundCaller extends Construct {
       }
     }
     if (authorization.mode === CallerAuthorizationMode.IAM) {
-      acknowledge(this.method, [{
-        nag: 'AwsSolutions-COG4',
-        reason: 'The method uses IAM (SigV4) authorization: callers are AWS principals granted execute-api:Invoke on this route alone.',
+      for (const method of [this.method, this.statusMethod]) {
+        if (method) {
+          acknowledge(method, [{
+            nag: 'AwsSolutions-COG4',
+            reason: 'The method uses IAM (SigV4) authorization: callers are AWS principals granted execute-api:Invoke on these routes alone.',
+          }]);
+        }
+      }
+    }
+    if (this.statusFunction) {
+      const statusPolicy = this.statusFunction.role && defaultPolicy(this.statusFunction.role);
+      if (statusPolicy && tracing) acknowledge(statusPolicy, [xray]);
+      acknowledge(this.statusFunction, [noVpc]);
+      const invokeConfig = this.statusFunction.node.tryFindChild('EventInvokeConfig');
+      if (invokeConfig) {
+        acknowledge(invokeConfig, [{
+          nag: 'Serverless-LambdaAsyncFailureDestination',
+          reason: 'Failed asynchronous invocations go to the function\'s dead-letter queue (DeadLetterConfig) after two retries; an on-failure destination would deliver the same events a second time.',
+        }]);
+      }
+    }
+    if (this.deadLetterQueue) {
+      acknowledge(this.deadLetterQueue, [{
+        nag: 'Serverless-SQSRedrivePolicy',
+        guard: 'sqs_dlq_check',
+        reason: 'This queue is itself the dead-letter queue of the contact-events rule and the status function; a dead-letter queue of a dead-letter queue would only move the same messages again.',
       }]);
     }
     if (ownApi) {

@@ -166,11 +166,13 @@ const REVIEWED_GUARD_RULES: Record<string, string> = {
   lambda_inside_vpc_check:
     'The handler calls only AWS APIs (Connect, DynamoDB) under IAM; a VPC adds NAT/endpoint cost and cold start without reducing exposure.',
   lambda_function_public_access_prohibited_check:
-    'The principal is apigateway.amazonaws.com with SourceArn = this API\'s PUT /contact/outbound-voice; the rule cannot evaluate the Fn::Join that builds it.',
+    'The principal is apigateway.amazonaws.com with SourceArn = this API\'s method; the rule cannot evaluate the Fn::Join that builds it.',
   cloudwatch_log_group_encrypted_check:
     'CloudWatch Logs encrypts at rest with service keys; the logs hold no phone numbers (masked to the last 4 digits).',
   api_gw_v1_execution_logging_enabled_check:
     'JSON access logs are on; execution logs need the account-wide API Gateway CloudWatch role (set executionLoggingLevel once it exists).',
+  sqs_dlq_check:
+    'The queue is itself the dead-letter queue of the contact-events rule and the status function.',
 };
 
 const CONNECT_WILDCARD_ENV_AGNOSTIC =
@@ -181,8 +183,19 @@ const EXPECTED_GUARD_ACKNOWLEDGEMENTS = [
   'api_gw_v1_execution_logging_enabled_check @ Caller/Api/DeploymentStage.prod/Resource',
   'cloudwatch_log_group_encrypted_check @ Caller/AccessLogs/Resource',
   'cloudwatch_log_group_encrypted_check @ Caller/HandlerLogs/Resource',
+  'cloudwatch_log_group_encrypted_check @ Caller/StatusLogs/Resource',
   'lambda_function_public_access_prohibited_check @ Caller/Api/Default/contact/outbound-voice/PUT/ApiPermission',
+  'lambda_function_public_access_prohibited_check @ Caller/Api/Default/contact/outbound-voice/{contactId}/GET/ApiPermission',
   'lambda_inside_vpc_check @ Caller/Handler/Resource',
+  'lambda_inside_vpc_check @ Caller/StatusFunction/Resource',
+  'sqs_dlq_check @ Caller/StatusDeadLetterQueue/Resource',
+].sort();
+
+/** Findings of the call-status resources (callStatus: true, the default), in every configuration. */
+const STATUS_NAG = [
+  'AwsSolutions-IAM5 @ Caller/StatusRole/DefaultPolicy/Resource [Resource::*]',
+  'Serverless-LambdaAsyncFailureDestination @ Caller/StatusFunction/EventInvokeConfig/Resource',
+  'Serverless-SQSRedrivePolicy @ Caller/StatusDeadLetterQueue/Resource',
 ];
 
 /** tool | rule | resource | reason → the stacks it was seen in. */
@@ -220,9 +233,11 @@ describe.each([
       'AwsSolutions-APIG3 @ Caller/Api/DeploymentStage.prod/Resource',
       'AwsSolutions-APIG6 @ Caller/Api/DeploymentStage.prod/Resource',
       'AwsSolutions-COG4 @ Caller/Api/Default/contact/outbound-voice/PUT/Resource',
+      'AwsSolutions-COG4 @ Caller/Api/Default/contact/outbound-voice/{contactId}/GET/Resource',
       `AwsSolutions-IAM5 @ Caller/HandlerRole/DefaultPolicy/Resource [${CONNECT_WILDCARD_ENV_AGNOSTIC}]`,
       'AwsSolutions-IAM5 @ Caller/HandlerRole/DefaultPolicy/Resource [Resource::*]',
       'Serverless-LambdaDLQ @ Caller/Handler/Resource',
+      ...STATUS_NAG,
     ],
   },
   {
@@ -234,6 +249,7 @@ describe.each([
       `AwsSolutions-IAM5 @ Caller/HandlerRole/DefaultPolicy/Resource [${CONNECT_WILDCARD_FROM_ARN}]`,
       'AwsSolutions-IAM5 @ Caller/HandlerRole/DefaultPolicy/Resource [Resource::*]',
       'Serverless-LambdaDLQ @ Caller/Handler/Resource',
+      ...STATUS_NAG,
     ],
   },
 ])('policy checks of a stack with $name', ({ name, props, expectedNag }) => {
@@ -268,18 +284,23 @@ describe.each([
   { name: 'CallerAuthorization.apiKey()', authorization: CallerAuthorization.apiKey() },
 ])('with $name', ({ authorization }) => {
   const run = runPolicyChecks(() => ({ authorization }));
-  const method = 'Caller/Api/Default/contact/outbound-voice/PUT/Resource';
+  const methods = [
+    'Caller/Api/Default/contact/outbound-voice/PUT/Resource',
+    'Caller/Api/Default/contact/outbound-voice/{contactId}/GET/Resource',
+  ];
 
-  test('cdk-nag reports APIG4 and COG4 on the method, and nothing else', () => {
-    expect(nagKeys(run.nag.unacknowledged)).toEqual([`AwsSolutions-APIG4 @ ${method}`, `AwsSolutions-COG4 @ ${method}`]);
+  test('cdk-nag reports APIG4 and COG4 on both methods, and nothing else', () => {
+    expect(nagKeys(run.nag.unacknowledged)).toEqual(
+      methods.flatMap((method) => [`AwsSolutions-APIG4 @ ${method}`, `AwsSolutions-COG4 @ ${method}`]).sort());
     expect(run.nag.unacknowledged.every((f) => f.level === 'Error')).toBe(true);
   });
 
   test('the findings are error annotations in the assembly (what fails a cdk-nag pipeline)', () => {
-    expect(run.annotations).toEqual([
-      expect.stringMatching(new RegExp(`^error /PolicyCheck/${method}: AwsSolutions-APIG4:`)),
-      expect.stringMatching(new RegExp(`^error /PolicyCheck/${method}: AwsSolutions-COG4:`)),
-    ]);
+    const escape = (text: string): string => text.replace(/[{}]/g, '\\$&');
+    expect([...run.annotations].sort()).toEqual(methods.flatMap((method) => [
+      expect.stringMatching(new RegExp(`^error /PolicyCheck/${escape(method)}: AwsSolutions-APIG4:`)),
+      expect.stringMatching(new RegExp(`^error /PolicyCheck/${escape(method)}: AwsSolutions-COG4:`)),
+    ]));
   });
 
   test('the construct acknowledges neither', () => {
@@ -301,6 +322,7 @@ describe('with tracing: false', () => {
     expect(nagKeys(run.nag.unacknowledged)).toEqual([
       'Serverless-APIGWXrayEnabled @ Caller/Api/DeploymentStage.prod/Resource',
       'Serverless-LambdaTracing @ Caller/Handler/Resource',
+      'Serverless-LambdaTracing @ Caller/StatusFunction/Resource',
     ]);
     expect(run.guard.unacknowledged.map((violation) => violation.ruleName)).toEqual(['api_gw_xray_enabled_check']);
   });

@@ -31,6 +31,10 @@ export interface ProxyEventOptions {
   /** Send the body base64-encoded (as API Gateway does for binary media types). */
   readonly base64?: boolean;
   readonly stage?: string;
+  /** Path parameters of the matched resource (e.g. `{ contactId }` for the status route). */
+  readonly pathParameters?: Record<string, string>;
+  /** The matched resource template, e.g. `/contact/outbound-voice/{contactId}`. @default the path, or the status route's template when pathParameters.contactId is set */
+  readonly resource?: string;
 }
 
 export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEvent {
@@ -77,15 +81,17 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
     authorizer = { claims: { sub: caller.cognitoSub } };
   }
   const now = new Date();
+  const resource = options.resource
+    ?? (options.pathParameters?.contactId !== undefined ? '/contact/outbound-voice/{contactId}' : resourcePath);
   return {
-    resource: resourcePath,
+    resource,
     path: resourcePath,
     httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
+    pathParameters: options.pathParameters ?? null,
     stageVariables: null,
     body,
     isBase64Encoded: options.base64 ?? false,
@@ -100,7 +106,7 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
       requestId,
       requestTimeEpoch: now.getTime(),
       resourceId: 'local',
-      resourcePath,
+      resourcePath: resource,
       stage: options.stage ?? 'prod',
     },
   };

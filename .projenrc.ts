@@ -58,6 +58,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@^2.245.0-alpha.0',
     'aws-cdk@~2.1148.0',
     'fast-check@^4',
+    // Benchmark baselines (npx projen bench): what a user would write instead.
+    '@aws-lambda-powertools/idempotency@^2',
+    '@aws-sdk/lib-dynamodb@^3',
   ],
 
   jestOptions: {
@@ -136,10 +139,17 @@ const sandboxTask = project.addTask('sandbox', {
 sandboxTask.spawn(project.tasks.tryFind('bundle')!);
 sandboxTask.exec('ts-node --transpile-only --project test/tsconfig.json test/local/sandbox.ts', { receiveArgs: true });
 
+// Benchmarks against baselines measured in the same run (never part of `test`).
+const benchTask = project.addTask('bench', {
+  description: 'Measure bundle size, cold start, warm latency, handler CPU and synth time against baselines; writes test/bench/results/',
+});
+benchTask.spawn(project.tasks.tryFind('bundle')!);
+benchTask.exec('ts-node --transpile-only --project test/tsconfig.json test/bench/bench.ts', { receiveArgs: true });
+
 // Tests load the shipped bundle from assets/: make sure it is fresh.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
-project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'bench/results', '.sandbox');
+project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox');
 // integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.
 project.gitignore.exclude('test/*.snapshot/asset.*');
 project.npmignore?.exclude('.ci', 'test', 'lambda', '*.cdk.out', 'cdk.out', '.sandbox');

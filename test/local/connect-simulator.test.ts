@@ -6,7 +6,7 @@ import {
   StartOutboundVoiceContactCommand,
   StartOutboundVoiceContactCommandInput,
 } from '@aws-sdk/client-connect';
-import { CLIENT_TOKEN_TTL_MS, CONNECT_ERRORS, ConnectErrorName, ConnectSimulator, ConnectSimulatorOptions } from './connect-simulator';
+import { CLIENT_TOKEN_TTL_MS, CONNECT_ERRORS, ConnectErrorName, ConnectSimulator, ConnectSimulatorOptions, type SimContactEvent } from './connect-simulator';
 
 const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
 const FLOW_ID = '846ec553-a005-41c0-8341-0123456789ab';
@@ -476,5 +476,46 @@ describe('ConnectSimulator with the real ConnectClient', () => {
       });
       expect(refused).toBe('ECONNREFUSED');
     });
+  });
+});
+
+describe('contact events', () => {
+  const timeline = { initiated: 10, connected: 40, disconnected: 80 };
+
+  async function placeWith(outcome?: 'answered' | 'no-answer'): Promise<{ events: SimContactEvent[]; contactId: string; sim: ConnectSimulator }> {
+    const events: SimContactEvent[] = [];
+    const sim = await ConnectSimulator.start({ quota: false, contactEvents: { deliver: (event) => { events.push(event); }, timeline } });
+    try {
+      if (outcome) sim.nextCallOutcome(outcome);
+      const client = new ConnectClient({ region: 'us-east-1', endpoint: sim.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+      const out = await client.send(new StartOutboundVoiceContactCommand({
+        DestinationPhoneNumber: '+12125550123', ContactFlowId: 'flow', InstanceId: 'instance-1', SourcePhoneNumber: '+14155550100', ClientToken: 'token-events',
+      }));
+      await client.send(new StartOutboundVoiceContactCommand({
+        DestinationPhoneNumber: '+12125550123', ContactFlowId: 'flow', InstanceId: 'instance-1', SourcePhoneNumber: '+14155550100', ClientToken: 'token-events',
+      }));
+      client.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return { events, contactId: out.ContactId!, sim };
+    } finally {
+      await sim.stop();
+    }
+  }
+
+  test('an answered call emits INITIATED, CONNECTED_TO_SYSTEM and DISCONNECTED, once (a deduplicated token emits nothing)', async () => {
+    const { events, contactId } = await placeWith();
+    expect(events.map((event) => event.detail.eventType)).toEqual(['INITIATED', 'CONNECTED_TO_SYSTEM', 'DISCONNECTED']);
+    for (const event of events) {
+      expect(event).toMatchObject({ 'source': 'aws.connect', 'detail-type': 'Amazon Connect Contact Event' });
+      expect(event.detail).toMatchObject({ contactId, initiationMethod: 'API', channel: 'VOICE', instanceArn: 'arn:aws:connect:us-east-1:111122223333:instance/instance-1' });
+    }
+    expect(events[2].detail.connectedToSystemTimestamp).toBeDefined();
+    expect(events[2].detail.disconnectReason).toBe('CUSTOMER_DISCONNECT');
+  });
+
+  test('a call that is not answered emits INITIATED and DISCONNECTED without media', async () => {
+    const { events } = await placeWith('no-answer');
+    expect(events.map((event) => event.detail.eventType)).toEqual(['INITIATED', 'DISCONNECTED']);
+    expect(events[1].detail.connectedToSystemTimestamp).toBeUndefined();
   });
 });

@@ -157,6 +157,41 @@ export interface ConnectSimulatorOptions {
    * @default true
    */
   readonly requireCallerId?: boolean;
+  /** Emit contact events for each contact placed. @default none */
+  readonly contactEvents?: ContactEventsOptions;
+}
+
+/**
+ * Contact events the simulator emits for each contact it places, shaped as
+ * EventBridge delivers Amazon Connect's contact events (Amazon Connect
+ * Administrator Guide, "Amazon Connect contact events"): INITIATED, then
+ * CONNECTED_TO_SYSTEM when the call is answered, then DISCONNECTED (with
+ * `connectedToSystemTimestamp` when it had been answered, and a
+ * `disconnectReason`).
+ */
+export interface ContactEventsOptions {
+  /** Receives each event; errors are ignored (EventBridge would retry; a test checks its own sink). */
+  readonly deliver: (event: SimContactEvent) => void | Promise<void>;
+  /** Milliseconds after the call was accepted. @default { initiated: 100, connected: 1500, disconnected: 4000 } */
+  readonly timeline?: { readonly initiated?: number; readonly connected?: number; readonly disconnected?: number };
+  /** Region and account of the instance ARN in the events. @default us-east-1, 111122223333 */
+  readonly region?: string;
+  readonly account?: string;
+}
+
+/** How a placed call goes: answered, or rang out without an answer. */
+export type CallOutcome = 'answered' | 'no-answer';
+
+export interface SimContactEvent {
+  readonly 'version': '0';
+  readonly 'id': string;
+  readonly 'detail-type': 'Amazon Connect Contact Event';
+  readonly 'source': 'aws.connect';
+  readonly 'account': string;
+  readonly 'time': string;
+  readonly 'region': string;
+  readonly 'resources': string[];
+  readonly 'detail': Record<string, unknown>;
 }
 
 export const CLIENT_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -235,6 +270,8 @@ export class ConnectSimulator {
   private readonly knownQueueIds?: ReadonlySet<string>;
   private readonly blockedPrefixes: readonly string[];
   private readonly requireCallerId: boolean;
+  private readonly contactEvents?: ContactEventsOptions;
+  private readonly outcomes: CallOutcome[] = [];
   private seq = 0;
   private boundPort = 0;
   private stopping?: Promise<void>;
@@ -253,6 +290,7 @@ export class ConnectSimulator {
     this.knownQueueIds = opts.knownQueueIds ? new Set(opts.knownQueueIds) : undefined;
     this.blockedPrefixes = opts.blockedDestinationPrefixes ?? ['+447'];
     this.requireCallerId = opts.requireCallerId ?? true;
+    this.contactEvents = opts.contactEvents;
     this.server = http.createServer((req, res) => this.route(req, res));
   }
 
@@ -300,6 +338,66 @@ export class ConnectSimulator {
     this.enqueue({ kind: 'drop', ...opts });
   }
 
+  /** The next placed call goes this way (contact events only); later ones are answered. */
+  nextCallOutcome(outcome: CallOutcome): void {
+    if (outcome !== 'answered' && outcome !== 'no-answer') {
+      throw new Error(`ConnectSimulator: outcome must be answered or no-answer, got ${String(outcome)}`);
+    }
+    this.outcomes.push(outcome);
+  }
+
+  /** Emits INITIATED, CONNECTED_TO_SYSTEM (when answered) and DISCONNECTED on the configured timeline. */
+  private scheduleContactEvents(contact: SimContact, outcome: CallOutcome): void {
+    const options = this.contactEvents;
+    if (!options) return;
+    const timeline = { initiated: 100, connected: 1500, disconnected: 4000, ...options.timeline };
+    const region = options.region ?? 'us-east-1';
+    const account = options.account ?? '111122223333';
+    const instanceArn = `arn:aws:connect:${region}:${account}:instance/${String(contact.body.InstanceId)}`;
+    const at = (offset: number): string => new Date(contact.createdAt + offset).toISOString();
+    const emit = (offset: number, eventType: string, detail: Record<string, unknown>): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const event: SimContactEvent = {
+          'version': '0',
+          'id': randomUUID(),
+          'detail-type': 'Amazon Connect Contact Event',
+          'source': 'aws.connect',
+          'account': account,
+          'time': at(offset).replace(/\.\d{3}Z$/, 'Z'),
+          'region': region,
+          'resources': [`${instanceArn}/contact/${contact.contactId}`, instanceArn],
+          'detail': {
+            eventType,
+            contactId: contact.contactId,
+            initialContactId: contact.contactId,
+            channel: 'VOICE',
+            instanceArn,
+            initiationMethod: 'API',
+            initiationTimestamp: at(timeline.initiated),
+            ...detail,
+          },
+        };
+        void Promise.resolve().then(() => options.deliver(event)).catch(() => undefined);
+      }, offset);
+      this.timers.add(timer);
+    };
+    emit(timeline.initiated, 'INITIATED', {});
+    if (outcome === 'answered') {
+      emit(timeline.connected, 'CONNECTED_TO_SYSTEM', { connectedToSystemTimestamp: at(timeline.connected) });
+      emit(timeline.disconnected, 'DISCONNECTED', {
+        connectedToSystemTimestamp: at(timeline.connected),
+        disconnectTimestamp: at(timeline.disconnected),
+        disconnectReason: 'CUSTOMER_DISCONNECT',
+      });
+    } else {
+      emit(timeline.disconnected, 'DISCONNECTED', {
+        disconnectTimestamp: at(timeline.disconnected),
+        disconnectReason: 'OUTBOUND_ATTEMPT_FAILED',
+      });
+    }
+  }
+
   /** Faults still queued (a copy). */
   get pendingFaults(): Array<SimFault & { remaining: number }> {
     return this.faults.map((q) => ({ ...q.fault, remaining: q.remaining }));
@@ -321,6 +419,7 @@ export class ConnectSimulator {
    */
   reset(): void {
     this.faults.length = 0;
+    this.outcomes.length = 0;
     this.requests.length = 0;
     this.contacts.length = 0;
     this.tokens.clear();
@@ -498,6 +597,7 @@ export class ConnectSimulator {
     if (token !== undefined) {
       this.tokens.set(token, contact);
     }
+    this.scheduleContactEvents(contact, this.outcomes.shift() ?? 'answered');
     return { kind: 'contact', contactId: contact.contactId, deduplicated: false };
   }
 
@@ -644,6 +744,9 @@ export class ConnectSimulator {
           if (!this.disconnectContact(String(input.ContactId))) {
             return sendJson(res, 404, { Message: `No live contact ${String(input.ContactId)}` });
           }
+          break;
+        case 'POST /_sim/next-outcome':
+          this.nextCallOutcome(input.outcome as CallOutcome);
           break;
         case 'POST /_sim/reset':
           this.reset();

@@ -1,4 +1,4 @@
-import { Aws, Duration, IResolvable, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, IResolvable, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -448,6 +448,14 @@ export class OutboundCaller extends Construct {
           requestValidator: validator,
           requestParameters: { 'method.request.path.contactId': true },
         });
+      const elsewhere = (mine: string, theirs?: string): boolean =>
+        theirs !== undefined && !Token.isUnresolved(mine) && mine !== theirs;
+      if (elsewhere(stack.region, instance.region) || elsewhere(stack.account, instance.account)) {
+        Annotations.of(this).addWarningV2('cdk-connect-outbound-caller:callStatusElsewhere',
+          `callStatus: the instance is in ${instance.account}/${instance.region} but this stack in ${stack.account}/${stack.region}; `
+          + 'Connect sends contact events only to the default event bus of the instance\'s own account and region, so '
+          + 'statuses would stay PLACED. Deploy this stack there, or set callStatus: false.');
+      }
       const status = this.createStatusTracking(instanceId, tracing, logRetention, removalPolicy, props.encryptionKey);
       this.statusFunction = status.fn;
       this.deadLetterQueue = status.queue;
@@ -660,7 +668,7 @@ export class OutboundCaller extends Construct {
     const existing = (settings as Array<apigw.CfnStage.MethodSettingProperty | IResolvable> | undefined) ?? [];
     stage.methodSettings = [...existing, ...routes.map((route) => ({
       // API Gateway's method-setting path: "/" escaped as "~1".
-      resourcePath: route.path.replace(/\//g, '~1'),
+      resourcePath: `/${route.path.replace(/\//g, '~1')}`,
       httpMethod: route.method,
       throttlingRateLimit: route.rateLimit,
       throttlingBurstLimit: route.burstLimit,

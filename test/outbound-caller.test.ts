@@ -1,5 +1,5 @@
 import { CfnElement, CfnParameter, Duration, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -7,6 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CallerAuthorization, OutboundCaller, OutboundCallerProps } from '../src';
 import { ASSET_HASH_PLACEHOLDER, assetHashSerializer } from './support/asset-hash-serializer';
 import { removeTestApps, testApp } from './support/cdk-test-app';
@@ -56,12 +57,61 @@ function only(template: Template, type: string, props: object = {}): { id: strin
   return { id: found[0][0], resource: found[0][1] };
 }
 
+/**
+ * The one resource of a type whose logical id is the construct path's
+ * (`Caller/<name>/Resource` → `Caller<name><8 hex>`), so that a test about the
+ * handler finds the handler and not the status function.
+ */
+function byPath(template: Template, type: string, name: string): { id: string; resource: any } {
+  const pattern = new RegExp(`^Caller${name}[0-9A-F]{8}$`);
+  const found = Object.entries(template.findResources(type)).filter(([id]) => pattern.test(id));
+  expect(found.map(([id]) => id)).toHaveLength(1);
+  return { id: found[0][0], resource: found[0][1] };
+}
+
+/** The PUT handler (Caller/Handler), not the status function. */
 function handlerFunction(template: Template): any {
-  return only(template, 'AWS::Lambda::Function').resource;
+  return byPath(template, 'AWS::Lambda::Function', 'Handler').resource;
+}
+
+/** The contact-events status function (Caller/StatusFunction). */
+function statusFunction(template: Template): { id: string; resource: any } {
+  return byPath(template, 'AWS::Lambda::Function', 'StatusFunction');
+}
+
+/** Asserts that the handler (and not just some function of the stack) has these properties (assertions `Match` semantics). */
+function expectHandlerProperties(template: Template, properties: object): void {
+  const handlerId = byPath(template, 'AWS::Lambda::Function', 'Handler').id;
+  const matching = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: properties }));
+  expect({ handler: handlerId, matching }).toEqual({ handler: handlerId, matching: expect.arrayContaining([handlerId]) });
 }
 
 function environment(template: Template): Record<string, unknown> {
   return handlerFunction(template).Properties.Environment.Variables;
+}
+
+/** The API Gateway method of an HTTP verb (fails when there are none or several). */
+function methodOf(template: Template, httpMethod: 'PUT' | 'GET'): { id: string; resource: any } {
+  return only(template, 'AWS::ApiGateway::Method', { Properties: { HttpMethod: httpMethod } });
+}
+
+/** Asserts that the method of this verb (and not just some method of the stack) has these properties (`Match` semantics). */
+function expectMethodProperties(template: Template, httpMethod: 'PUT' | 'GET', properties: object): void {
+  const id = methodOf(template, httpMethod).id;
+  const matching = Object.keys(template.findResources('AWS::ApiGateway::Method', { Properties: properties }));
+  expect({ method: id, matching }).toEqual({ method: id, matching: expect.arrayContaining([id]) });
+}
+
+/** The HTTP verbs of every API Gateway method of the stack, sorted. */
+function httpMethods(template: Template): string[] {
+  return Object.values(template.findResources('AWS::ApiGateway::Method'))
+    .map((resource: any) => resource.Properties.HttpMethod).sort();
+}
+
+/** The properties that decide who may call a method. */
+function authorizationOf(methodResource: any): object {
+  const { AuthorizationType, ApiKeyRequired, AuthorizerId, AuthorizationScopes } = methodResource.Properties;
+  return { AuthorizationType, ApiKeyRequired, AuthorizerId, AuthorizationScopes };
 }
 
 interface Statement {
@@ -71,19 +121,34 @@ interface Statement {
   readonly Sid?: string;
 }
 
-/** Every statement of every policy attached to the handler's role. */
-function handlerStatements(built: Built): Statement[] {
-  const roleId = logicalId(built.stack, built.caller.handler.role as iam.Role);
+/** Every statement of every policy attached to a role. */
+function roleStatements(built: Built, role: iam.IRole): Statement[] {
+  const roleId = logicalId(built.stack, role as iam.Role);
   const policies = built.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
   return Object.values(policies).flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** Every statement of every policy attached to the handler's role. */
+function handlerStatements(built: Built): Statement[] {
+  return roleStatements(built, built.caller.handler.role as iam.Role);
+}
+
+/** Every statement of every policy attached to the status function's role. */
+function statusStatements(built: Built): Statement[] {
+  expect(built.caller.statusFunction).toBeDefined();
+  return roleStatements(built, built.caller.statusFunction!.role as iam.Role);
 }
 
 function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
 
+function withActionPrefix(statements: Statement[], prefix: string): Statement[] {
+  return statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith(prefix)));
+}
+
 function statementsWithActionPrefix(built: Built, prefix: string): Statement[] {
-  return handlerStatements(built).filter((statement) => actionsOf(statement).some((action) => action.startsWith(prefix)));
+  return withActionPrefix(handlerStatements(built), prefix);
 }
 
 function connectStatement(built: Built): Statement {
@@ -222,7 +287,8 @@ describe('OutboundCaller with only the required props', () => {
       const route = only(template, 'AWS::ApiGateway::Resource', { Properties: { PathPart: 'outbound-voice' } });
       expect(route.resource.Properties.ParentId).toEqual({ Ref: contact.id });
 
-      template.resourceCountIs('AWS::ApiGateway::Method', 1);
+      // The route's methods: this PUT and the status GET (callStatus, on by default) and nothing else.
+      expect(httpMethods(template)).toEqual(['GET', 'PUT']);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'PUT',
         ResourceId: { Ref: route.id },
@@ -295,7 +361,7 @@ describe('OutboundCaller with only the required props', () => {
 
   describe('handler', () => {
     test('runs on arm64 with the pinned nodejs24.x runtime and no runtime lookup table', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', {
+      expectHandlerProperties(template, {
         Architectures: ['arm64'],
         Runtime: 'nodejs24.x',
         Handler: 'index.handler',
@@ -305,13 +371,13 @@ describe('OutboundCaller with only the required props', () => {
 
     test('logs in JSON to its own log group', () => {
       const logGroupId = logicalId(stack, caller.handler.logGroup as logs.LogGroup);
-      template.hasResourceProperties('AWS::Lambda::Function', {
+      expectHandlerProperties(template, {
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: logGroupId } },
       });
     });
 
     test('has 256 MiB, a 25 s timeout, active tracing and no reserved concurrency', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', {
+      expectHandlerProperties(template, {
         MemorySize: 256,
         Timeout: 25,
         TracingConfig: { Mode: 'Active' },
@@ -334,6 +400,7 @@ describe('OutboundCaller with only the required props', () => {
         LEDGER_TABLE_NAME: { Ref: tableId },
         IDEMPOTENCY_WINDOW_SECONDS: '604800',
         METRICS_NAMESPACE: 'OutboundCaller',
+        CALL_STATUS: 'true',
       });
     });
   });
@@ -356,8 +423,11 @@ describe('OutboundCaller with only the required props', () => {
     });
   });
 
-  test('keeps the handler logs and the access logs for one year, and retains them', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  test('keeps the handler logs, the status function logs and the access logs for one year, and retains them', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    const expected = [caller.handler.logGroup, caller.statusFunction!.logGroup, caller.node.findChild('AccessLogs')]
+      .map((group) => logicalId(stack, group as logs.LogGroup)).sort();
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup')).sort()).toEqual(expected);
     template.allResources('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 365 },
       DeletionPolicy: 'Retain',
@@ -365,7 +435,7 @@ describe('OutboundCaller with only the required props', () => {
   });
 
   describe('IAM (least privilege)', () => {
-    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact on this instance, three item actions on the ledger', () => {
+    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact on this instance, four item actions on the ledger', () => {
       const logGroupId = logicalId(stack, caller.handler.logGroup as logs.LogGroup);
       const statements = handlerStatements(built);
       expect(statements).toHaveLength(4);
@@ -386,42 +456,98 @@ describe('OutboundCaller with only the required props', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
           Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
         },
       ]));
     });
 
-    test('no statement uses Resource "*" except the X-Ray actions', () => {
-      const wildcard = handlerStatements(built).filter((statement) =>
+    test('the status role has exactly: its logs, X-Ray, sending to its dead-letter queue, UpdateItem on the ledger', () => {
+      const logGroupId = logicalId(stack, caller.statusFunction!.logGroup as logs.LogGroup);
+      const queueId = logicalId(stack, caller.deadLetterQueue as sqs.Queue);
+      const statements = statusStatements(built);
+      expect(statements).toHaveLength(4);
+      expect(statements).toEqual(expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
+        { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+        // Lambda sends events that failed every retry to the DeadLetterConfig queue with the function's role.
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] },
+      ]));
+    });
+
+    test('the status role can neither call Connect nor read, put or delete ledger items', () => {
+      const actions = statusStatements(built).flatMap(actionsOf);
+      expect(actions.filter((action) => action.startsWith('connect:'))).toEqual([]);
+      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    });
+
+    test.each([
+      ['handler', handlerStatements],
+      ['status', statusStatements],
+    ] as const)('no statement of the %s role uses Resource "*" except the X-Ray actions', (_role, statementsOf) => {
+      const wildcard = statementsOf(built).filter((statement) =>
         statement.Resource === '*' || (Array.isArray(statement.Resource) && statement.Resource.includes('*')));
       expect(wildcard.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
 
     test('no KMS actions without an encryption key', () => {
       expect(statementsWithActionPrefix(built, 'kms:')).toEqual([]);
+      expect(withActionPrefix(statusStatements(built), 'kms:')).toEqual([]);
     });
 
-    test('the handler role has no managed policies and no other policy', () => {
-      const role = only(template, 'AWS::IAM::Role').resource;
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      expect(role.Properties.Policies).toBeUndefined();
-      template.resourceCountIs('AWS::IAM::Policy', 1);
+    test('the handler role and the status role have no managed policies and no other policy', () => {
+      template.resourceCountIs('AWS::IAM::Role', 2);
+      for (const name of ['HandlerRole', 'StatusRole']) {
+        const role = byPath(template, 'AWS::IAM::Role', name);
+        expect(role.resource.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(role.resource.Properties.Policies).toBeUndefined();
+        // Exactly one policy (its DefaultPolicy) is attached to each role.
+        expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role.id }] } })))
+          .toHaveLength(1);
+      }
+      template.resourceCountIs('AWS::IAM::Policy', 2);
       template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     });
 
-    test('only API Gateway may invoke the handler, and only from this route', () => {
-      template.resourceCountIs('AWS::Lambda::Permission', 1);
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        Principal: 'apigateway.amazonaws.com',
-        SourceArn: {
-          'Fn::Join': ['', [
-            'arn:', PARTITION, ':execute-api:', REGION_REF, ':', ACCOUNT_REF, ':', { Ref: apiId }, '/', { Ref: stageId },
-            '/PUT/contact/outbound-voice',
-          ]],
-        },
+    test('the two functions have their own roles', () => {
+      expect(handlerFunction(template).Properties.Role).toEqual({ 'Fn::GetAtt': [byPath(template, 'AWS::IAM::Role', 'HandlerRole').id, 'Arn'] });
+      expect(statusFunction(template).resource.Properties.Role)
+        .toEqual({ 'Fn::GetAtt': [byPath(template, 'AWS::IAM::Role', 'StatusRole').id, 'Arn'] });
+    });
+
+    test('only API Gateway may invoke the handler, and only from these two routes', () => {
+      const handlerArn = { 'Fn::GetAtt': [handlerId, 'Arn'] };
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: handlerArn } }))
+        .map((permission: any) => permission.Properties);
+      const sourceArn = (path: string): object => ({
+        'Fn::Join': ['', [
+          'arn:', PARTITION, ':execute-api:', REGION_REF, ':', ACCOUNT_REF, ':', { Ref: apiId }, '/', { Ref: stageId }, path,
+        ]],
       });
+      expect(permissions).toHaveLength(2);
+      expect(permissions).toEqual(expect.arrayContaining([
+        { Action: 'lambda:InvokeFunction', FunctionName: handlerArn, Principal: 'apigateway.amazonaws.com', SourceArn: sourceArn('/PUT/contact/outbound-voice') },
+        { Action: 'lambda:InvokeFunction', FunctionName: handlerArn, Principal: 'apigateway.amazonaws.com', SourceArn: sourceArn('/GET/contact/outbound-voice/*') },
+      ]));
+    });
+
+    test('only the contact-events rule may invoke the status function', () => {
+      const functionArn = { 'Fn::GetAtt': [statusFunction(template).id, 'Arn'] };
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: functionArn } }))
+        .map((permission: any) => permission.Properties);
+      const ruleId = only(template, 'AWS::Events::Rule').id;
+      expect(permissions).toEqual([{
+        Action: 'lambda:InvokeFunction',
+        FunctionName: functionArn,
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      }]);
+      template.resourceCountIs('AWS::Lambda::Permission', 3);
     });
   });
 
@@ -455,6 +581,26 @@ describe('OutboundCaller with only the required props', () => {
       const metric = caller.metricConnectErrors({ dimensionsMap: { ErrorType: 'LimitExceededException' } });
       expect(stack.resolve(metric.dimensions)).toEqual({ FunctionName: functionName, ErrorType: 'LimitExceededException' });
     });
+
+    test.each([
+      ['metricCallsConnected', 'CallsConnected'],
+      ['metricCallsFailed', 'CallsFailed'],
+    ] as const)('%s() is %s in namespace OutboundCaller, per status function, summed over 5 minutes', (name, metricName) => {
+      const metric: cloudwatch.Metric = caller[name]();
+      expect(metric.namespace).toBe('OutboundCaller');
+      expect(metric.metricName).toBe(metricName);
+      expect(metric.statistic).toBe('Sum');
+      expect(metric.period.toSeconds()).toBe(300);
+      // The status function emits them, not the handler.
+      expect(stack.resolve(metric.dimensions)).toEqual({ FunctionName: { Ref: statusFunction(template).id } });
+    });
+
+    test('metricCallsFailed() options override the defaults and add dimensions', () => {
+      const metric = caller.metricCallsFailed({ period: Duration.hours(1), statistic: 'Maximum', dimensionsMap: { Extra: 'x' } });
+      expect(metric.period.toSeconds()).toBe(3600);
+      expect(metric.statistic).toBe('Maximum');
+      expect(stack.resolve(metric.dimensions)).toEqual({ FunctionName: { Ref: statusFunction(template).id }, Extra: 'x' });
+    });
   });
 });
 
@@ -475,9 +621,11 @@ describe('endpointType', () => {
 describe('tracing: false', () => {
   const built = build({ tracing: false });
 
-  test('turns X-Ray off on the stage and the handler', () => {
+  test('turns X-Ray off on the stage, the handler and the status function', () => {
     built.template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
-    built.template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
+    expectHandlerProperties(built.template, { TracingConfig: Match.absent() });
+    expect(statusFunction(built.template).resource.Properties.TracingConfig).toBeUndefined();
+    built.template.resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('drops the X-Ray permissions, so no statement has Resource "*"', () => {
@@ -485,18 +633,26 @@ describe('tracing: false', () => {
     expect(handlerStatements(built).filter((statement) => JSON.stringify(statement.Resource).includes('"*"'))).toEqual([]);
   });
 
+  test('drops the X-Ray permissions of the status role: exactly its logs, its dead-letter queue and UpdateItem remain', () => {
+    expect(statusStatements(built).flatMap(actionsOf).sort()).toEqual(
+      ['dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(statusStatements(built).filter((statement) => JSON.stringify(statement.Resource).includes('"*"'))).toEqual([]);
+  });
+
   test('no longer acknowledges the X-Ray wildcard', () => {
-    const policy = only(built.template, 'AWS::IAM::Policy').resource;
+    const policy = byPath(built.template, 'AWS::IAM::Policy', 'HandlerRoleDefaultPolicy').resource;
     const reasons = policy.Metadata.cdk_nag.rules_to_suppress.map((rule: { reason: string }) => rule.reason);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(/StartOutboundVoiceContact/);
+    // The status role's policy had nothing else to acknowledge.
+    expect(byPath(built.template, 'AWS::IAM::Policy', 'StatusRoleDefaultPolicy').resource.Metadata?.cdk_nag).toBeUndefined();
   });
 });
 
 describe('authorization', () => {
   test('iam() is the default: AWS_IAM on the method and AUTH_MODE IAM', () => {
     const { template } = build({ authorization: CallerAuthorization.iam() });
-    template.hasResourceProperties('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' });
+    expectMethodProperties(template, 'PUT', { AuthorizationType: 'AWS_IAM' });
     expect(environment(template).AUTH_MODE).toBe('IAM');
   });
 
@@ -506,17 +662,20 @@ describe('authorization', () => {
     const stageId = logicalId(stack, (caller.api as apigw.RestApi).deploymentStage);
 
     test('requires an API key on the method (no other authorization) and sets AUTH_MODE API_KEY', () => {
-      template.hasResourceProperties('AWS::ApiGateway::Method', { AuthorizationType: 'NONE', ApiKeyRequired: true });
+      expectMethodProperties(template, 'PUT', { AuthorizationType: 'NONE', ApiKeyRequired: true });
       expect(environment(template).AUTH_MODE).toBe('API_KEY');
     });
 
-    test('creates a usage plan on the stage with the route throttle and no quota', () => {
+    test('creates a usage plan on the stage with the status throttle per key, the route throttle on the PUT, and no quota', () => {
       template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
-      template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-        Throttle: { RateLimit: 2, BurstLimit: 5 },
-        Quota: Match.absent(),
-        ApiStages: [{ ApiId: { Ref: apiId }, Stage: { Ref: stageId } }],
-      });
+      const plan = only(template, 'AWS::ApiGateway::UsagePlan').resource;
+      expect(plan.Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
+      expect(plan.Properties.Quota).toBeUndefined();
+      expect(plan.Properties.ApiStages).toEqual([{
+        ApiId: { Ref: apiId },
+        Stage: { Ref: stageId },
+        Throttle: { '/contact/outbound-voice/PUT': { RateLimit: 2, BurstLimit: 5 } },
+      }]);
       expect(caller.usagePlan).toBeDefined();
     });
 
@@ -531,15 +690,35 @@ describe('authorization', () => {
     });
   });
 
-  test('apiKey() with a quota and a custom throttle puts both on the usage plan', () => {
+  test('apiKey() with a quota and a custom throttle puts both on the usage plan (the throttle on the PUT)', () => {
     const { template } = build({
       authorization: CallerAuthorization.apiKey({ quota: { limit: 1000, period: apigw.Period.DAY } }),
       throttle: { rateLimit: 1, burstLimit: 2 },
     });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: 1, BurstLimit: 2 },
+      Throttle: { RateLimit: 10, BurstLimit: 20 },
       Quota: { Limit: 1000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Throttle: { '/contact/outbound-voice/PUT': { RateLimit: 1, BurstLimit: 2 } } })],
     });
+  });
+
+  test('apiKey() with a custom statusThrottle makes it the usage plan\'s per-key throttle', () => {
+    const { template } = build({
+      authorization: CallerAuthorization.apiKey(),
+      statusThrottle: { rateLimit: 50, burstLimit: 100 },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 50, BurstLimit: 100 },
+      ApiStages: [Match.objectLike({ Throttle: { '/contact/outbound-voice/PUT': { RateLimit: 2, BurstLimit: 5 } } })],
+    });
+  });
+
+  test('apiKey() with callStatus: false puts the route throttle on the usage plan and no per-method throttle', () => {
+    const { template } = build({ authorization: CallerAuthorization.apiKey(), callStatus: false });
+    const plan = only(template, 'AWS::ApiGateway::UsagePlan').resource;
+    expect(plan.Properties.Throttle).toEqual({ RateLimit: 2, BurstLimit: 5 });
+    expect(plan.Properties.ApiStages).toHaveLength(1);
+    expect(Object.keys(plan.Properties.ApiStages[0].Throttle ?? {})).toEqual([]);
   });
 
   test('apiKey({ createApiKey: false }) creates the usage plan but no key', () => {
@@ -562,7 +741,7 @@ describe('authorization', () => {
       IdentitySource: 'method.request.header.Authorization',
       ProviderARNs: pools.map((pool) => ({ 'Fn::GetAtt': [logicalId(stack, pool), 'Arn'] })),
     }));
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
+    expectMethodProperties(template, 'PUT', {
       AuthorizationType: 'COGNITO_USER_POOLS',
       AuthorizerId: { Ref: authorizer.id },
       AuthorizationScopes: ['outbound/call'],
@@ -572,24 +751,70 @@ describe('authorization', () => {
 
   test('cognito() without scopes requires none', () => {
     const { template } = build((s) => ({ authorization: CallerAuthorization.cognito([new cognito.UserPool(s, 'Pool')]) }));
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
+    expectMethodProperties(template, 'PUT', {
       AuthorizationType: 'COGNITO_USER_POOLS', AuthorizationScopes: Match.absent(),
     });
   });
 
   test('none() leaves the method open: AuthorizationType NONE, no key, no authorizer, AUTH_MODE NONE', () => {
     const { template } = build({ authorization: CallerAuthorization.none() });
-    template.hasResourceProperties('AWS::ApiGateway::Method', { AuthorizationType: 'NONE', ApiKeyRequired: Match.absent() });
+    expectMethodProperties(template, 'PUT', { AuthorizationType: 'NONE', ApiKeyRequired: Match.absent() });
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     template.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
     expect(environment(template).AUTH_MODE).toBe('NONE');
   });
 });
 
+describe('the status GET has the same authorization as the PUT', () => {
+  test.each([
+    {
+      name: 'iam()',
+      props: (): Partial<OutboundCallerProps> => ({ authorization: CallerAuthorization.iam() }),
+      expected: () => ({ AuthorizationType: 'AWS_IAM' }),
+    },
+    {
+      name: 'apiKey()',
+      props: (): Partial<OutboundCallerProps> => ({ authorization: CallerAuthorization.apiKey() }),
+      expected: () => ({ AuthorizationType: 'NONE', ApiKeyRequired: true }),
+    },
+    {
+      name: 'cognito() with scopes',
+      props: (s: Stack): Partial<OutboundCallerProps> => ({
+        authorization: CallerAuthorization.cognito([new cognito.UserPool(s, 'Pool')], { authorizationScopes: ['outbound/call'] }),
+      }),
+      expected: (template: Template) => ({
+        AuthorizationType: 'COGNITO_USER_POOLS',
+        AuthorizerId: { Ref: only(template, 'AWS::ApiGateway::Authorizer').id },
+        AuthorizationScopes: ['outbound/call'],
+      }),
+    },
+    {
+      name: 'none()',
+      props: (): Partial<OutboundCallerProps> => ({ authorization: CallerAuthorization.none() }),
+      expected: () => ({ AuthorizationType: 'NONE' }),
+    },
+  ])('$name', ({ props, expected }) => {
+    const { template } = build(props);
+    const put = authorizationOf(methodOf(template, 'PUT').resource);
+    const get = authorizationOf(methodOf(template, 'GET').resource);
+    const want = {
+      AuthorizationType: undefined,
+      ApiKeyRequired: undefined,
+      AuthorizerId: undefined,
+      AuthorizationScopes: undefined,
+      ...expected(template),
+    };
+    expect(get).toEqual(want);
+    expect(put).toEqual(want);
+    // One authorizer at most, shared by both methods.
+    expect(Object.keys(template.findResources('AWS::ApiGateway::Authorizer')).length).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('grantInvoke()', () => {
-  test('gives execute-api:Invoke on the PUT method of this route only', () => {
+  function grantedResources(props: Partial<OutboundCallerProps>): { resources: unknown; methodArn: (path: string) => object } {
     let client: iam.Role | undefined;
-    const { stack, caller, template } = build({}, {
+    const { stack, caller, template } = build(props, {
       extra: (s, c) => {
         client = new iam.Role(s, 'Client', { assumedBy: new iam.AccountRootPrincipal() });
         c.grantInvoke(client);
@@ -598,16 +823,30 @@ describe('grantInvoke()', () => {
     const apiId = logicalId(stack, caller.api as apigw.RestApi);
     const stageId = logicalId(stack, (caller.api as apigw.RestApi).deploymentStage);
     const policy = only(template, 'AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack, client!) }] } });
-    expect(policy.resource.Properties.PolicyDocument.Statement).toEqual([{
-      Effect: 'Allow',
-      Action: 'execute-api:Invoke',
-      Resource: {
+    const statements = policy.resource.Properties.PolicyDocument.Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toEqual({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: expect.anything() });
+    return {
+      resources: statements[0].Resource,
+      methodArn: (path: string) => ({
         'Fn::Join': ['', [
-          'arn:', PARTITION, ':execute-api:', REGION_REF, ':', ACCOUNT_REF, ':', { Ref: apiId }, '/', { Ref: stageId },
-          '/PUT/contact/outbound-voice',
+          'arn:', PARTITION, ':execute-api:', REGION_REF, ':', ACCOUNT_REF, ':', { Ref: apiId }, '/', { Ref: stageId }, path,
         ]],
-      },
-    }]);
+      }),
+    };
+  }
+
+  test('gives execute-api:Invoke on the PUT method of this route and the status GET method only', () => {
+    const { resources, methodArn } = grantedResources({});
+    expect(resources).toEqual([
+      methodArn('/PUT/contact/outbound-voice'),
+      methodArn('/GET/contact/outbound-voice/*'),
+    ]);
+  });
+
+  test('with callStatus: false gives execute-api:Invoke on the PUT method of this route only', () => {
+    const { resources, methodArn } = grantedResources({ callStatus: false });
+    expect(resources).toEqual(methodArn('/PUT/contact/outbound-voice'));
   });
 });
 
@@ -618,6 +857,17 @@ describe('throttle', () => {
       MethodSettings: Match.arrayWith([
         Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
         Match.objectLike({ HttpMethod: 'PUT', ResourcePath: '/~1contact~1outbound-voice', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+      ]),
+    });
+  });
+
+  test('the status GET keeps its own throttle when the PUT throttle changes', () => {
+    const { template } = build({ throttle: { rateLimit: 1, burstLimit: 1 } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: 'GET', ResourcePath: '/~1contact~1outbound-voice~1{contactId}', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20,
+        }),
       ]),
     });
   });
@@ -635,9 +885,12 @@ describe('throttle', () => {
 describe('handler props', () => {
   test('memorySize, timeout and reservedConcurrentExecutions are applied', () => {
     const { template } = build({ memorySize: 1024, timeout: Duration.seconds(29), reservedConcurrentExecutions: 10 });
-    template.hasResourceProperties('AWS::Lambda::Function', {
+    expectHandlerProperties(template, {
       MemorySize: 1024, Timeout: 29, ReservedConcurrentExecutions: 10,
     });
+    // They are the handler's: the status function keeps its own size and timeout.
+    expect(statusFunction(template).resource.Properties).toEqual(expect.objectContaining({ MemorySize: 128, Timeout: 10 }));
+    expect(statusFunction(template).resource.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
   test('executionLoggingLevel sets the stage logging level', () => {
@@ -754,20 +1007,303 @@ describe('encryptionKey', () => {
       Resource: keyArn,
     }]);
   });
+
+  test('lets the status function use that key, and only that key, without re-encryption', () => {
+    expect(withActionPrefix(statusStatements(built), 'kms:')).toEqual([{
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: keyArn,
+    }]);
+    // Nothing else changes: logs, the dead-letter queue, X-Ray and UpdateItem besides the key.
+    expect(statusStatements(built).flatMap(actionsOf).filter((action) => !action.startsWith('kms:')).sort()).toEqual([
+      'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage',
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+  });
 });
 
 describe('removalPolicy and logRetention', () => {
-  test('removalPolicy DESTROY deletes the ledger and both log groups with the stack', () => {
+  test('removalPolicy DESTROY deletes the ledger, the three log groups and the dead-letter queue with the stack', () => {
     const { template } = build({ removalPolicy: RemovalPolicy.DESTROY });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
-  test('logRetention applies to the handler logs and the access logs', () => {
+  test('logRetention applies to the handler logs, the status function logs and the access logs', () => {
     const { template } = build({ logRetention: logs.RetentionDays.ONE_MONTH });
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Call status (issue 7): contact events → status function; GET route.
+// ---------------------------------------------------------------------------
+
+describe('call status (callStatus, on by default)', () => {
+  const built = build();
+  const { stack, caller, template } = built;
+  const tableId = logicalId(stack, caller.table as dynamodb.Table);
+  const queueId = logicalId(stack, caller.deadLetterQueue as sqs.Queue);
+  const dlqArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+  const fn = statusFunction(template);
+  const functionArn = { 'Fn::GetAtt': [fn.id, 'Arn'] };
+
+  test('exposes the status method, the status function and the dead-letter queue', () => {
+    expect(caller.statusMethod).toBeDefined();
+    expect(logicalId(stack, caller.statusMethod!)).toBe(methodOf(template, 'GET').id);
+    expect(logicalId(stack, caller.statusFunction!)).toBe(fn.id);
+    expect(caller.deadLetterQueue).toBeDefined();
+    expect(OutboundCaller.STATUS_ROUTE_PATH).toBe('/contact/outbound-voice/{contactId}');
+  });
+
+  describe('contact-events rule', () => {
+    test('is one rule on the default event bus, enabled', () => {
+      const rule = only(template, 'AWS::Events::Rule').resource;
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expect(rule.Properties.State).toBe('ENABLED');
+      expect(rule.Properties.ScheduleExpression).toBeUndefined();
+    });
+
+    test('matches the contact events of this instance\'s API-initiated contacts, and nothing else', () => {
+      expect(only(template, 'AWS::Events::Rule').resource.Properties.EventPattern).toEqual({
+        'source': ['aws.connect'],
+        'detail-type': ['Amazon Connect Contact Event'],
+        'detail': {
+          instanceArn: [{ suffix: `:instance/${INSTANCE_ID}` }],
+          initiationMethod: ['API'],
+        },
+      });
+    });
+
+    test('targets the status function alone, with the dead-letter queue and a retry policy of 8 attempts within 2 hours', () => {
+      expect(only(template, 'AWS::Events::Rule').resource.Properties.Targets).toEqual([{
+        Id: expect.any(String),
+        Arn: functionArn,
+        DeadLetterConfig: { Arn: dlqArn },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+      }]);
+    });
+
+    test('with an instance ARN, matches by that instance\'s id', () => {
+      const { template: fromArn } = build({ instanceId: instanceArn(INSTANCE_ID, 'aws', 'eu-west-2', '444455556666') });
+      expect(only(fromArn, 'AWS::Events::Rule').resource.Properties.EventPattern.detail).toEqual({
+        instanceArn: [{ suffix: `:instance/${INSTANCE_ID}` }],
+        initiationMethod: ['API'],
+      });
+    });
+
+    test('with a token instance id (a CfnParameter), matches by the token', () => {
+      const { template: fromToken } = build((s) => ({ instanceId: new CfnParameter(s, 'ConnectInstanceId').valueAsString }));
+      const pattern = only(fromToken, 'AWS::Events::Rule').resource.Properties.EventPattern;
+      expect(pattern.detail).toEqual({
+        instanceArn: [{ suffix: { 'Fn::Join': ['', [':instance/', { Ref: 'ConnectInstanceId' }]] } }],
+        initiationMethod: ['API'],
+      });
+      expect(pattern.source).toEqual(['aws.connect']);
+      expect(statusFunction(fromToken).resource.Properties.Environment.Variables.INSTANCE_ID).toEqual({ Ref: 'ConnectInstanceId' });
+    });
+  });
+
+  describe('status function', () => {
+    test('runs on arm64 with the pinned nodejs24.x runtime', () => {
+      expect(fn.resource.Properties).toEqual(expect.objectContaining({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        Handler: 'index.handler',
+      }));
+    });
+
+    test('ships its own bundle, not the handler\'s', () => {
+      const s3Key: string = fn.resource.Properties.Code.S3Key;
+      expect(s3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+      expect(s3Key).not.toBe(handlerFunction(template).Properties.Code.S3Key);
+    });
+
+    test('logs in JSON to its own log group', () => {
+      const logGroupId = logicalId(stack, caller.statusFunction!.logGroup as logs.LogGroup);
+      expect(fn.resource.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: logGroupId } });
+      expect(logGroupId).not.toBe(logicalId(stack, caller.handler.logGroup as logs.LogGroup));
+    });
+
+    test('has 128 MiB, a 10 s timeout, active tracing and no reserved concurrency', () => {
+      expect(fn.resource.Properties).toEqual(expect.objectContaining({
+        MemorySize: 128,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+      }));
+      expect(fn.resource.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    });
+
+    test('gets exactly these environment variables', () => {
+      expect(fn.resource.Properties.Environment.Variables).toEqual({
+        INSTANCE_ID: INSTANCE_ID,
+        LEDGER_TABLE_NAME: { Ref: tableId },
+        METRICS_NAMESPACE: 'OutboundCaller',
+      });
+    });
+
+    test('retries a failed asynchronous invocation twice, then sends the event to the dead-letter queue', () => {
+      const invokeConfig = only(template, 'AWS::Lambda::EventInvokeConfig').resource.Properties;
+      expect(invokeConfig).toEqual({ FunctionName: { Ref: fn.id }, Qualifier: '$LATEST', MaximumRetryAttempts: 2 });
+      expect(fn.resource.Properties.DeadLetterConfig).toEqual({ TargetArn: dlqArn });
+    });
+  });
+
+  describe('dead-letter queue', () => {
+    test('is one queue with SQS-managed encryption that keeps messages 14 days, retained by default', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      const queue = only(template, 'AWS::SQS::Queue').resource;
+      expect(queue.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      expect(queue.DeletionPolicy).toBe('Retain');
+      expect(queue.UpdateReplacePolicy).toBe('Retain');
+    });
+
+    test('refuses every request without TLS, and accepts messages from the contact-events rule only', () => {
+      const policy = only(template, 'AWS::SQS::QueuePolicy').resource.Properties;
+      expect(policy.Queues).toEqual([{ Ref: queueId }]);
+      const ruleId = only(template, 'AWS::Events::Rule').id;
+      expect(policy.PolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'sqs:*',
+          Resource: dlqArn,
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: expect.any(String),
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: dlqArn,
+          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+        },
+      ]);
+    });
+  });
+
+  describe('GET /contact/outbound-voice/{contactId}', () => {
+    test('is a path-parameter resource under the route, served by the handler through a Lambda proxy integration', () => {
+      const route = only(template, 'AWS::ApiGateway::Resource', { Properties: { PathPart: 'outbound-voice' } });
+      const contactId = only(template, 'AWS::ApiGateway::Resource', { Properties: { PathPart: '{contactId}' } });
+      expect(contactId.resource.Properties.ParentId).toEqual({ Ref: route.id });
+      const get = methodOf(template, 'GET').resource.Properties;
+      expect(get.ResourceId).toEqual({ Ref: contactId.id });
+      expect(get.Integration).toEqual({
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+        Uri: expect.objectContaining({
+          'Fn::Join': ['', expect.arrayContaining([{ 'Fn::GetAtt': [logicalId(stack, caller.handler), 'Arn'] }])],
+        }),
+      });
+    });
+
+    test('requires the contactId path parameter, takes no body, and uses the request validator', () => {
+      const validator = only(template, 'AWS::ApiGateway::RequestValidator');
+      const get = methodOf(template, 'GET').resource.Properties;
+      expect(get.RequestParameters).toEqual({ 'method.request.path.contactId': true });
+      expect(get.RequestValidatorId).toEqual({ Ref: validator.id });
+      expect(get.RequestModels).toBeUndefined();
+      // The same validator serves the PUT.
+      expect(methodOf(template, 'PUT').resource.Properties.RequestValidatorId).toEqual({ Ref: validator.id });
+    });
+
+    test('has its own stage throttle, rate 10 and burst 20, next to the PUT\'s Connect quota', () => {
+      const stage = only(template, 'AWS::ApiGateway::Stage').resource;
+      const settings = stage.Properties.MethodSettings.map((setting: any) => ({
+        HttpMethod: setting.HttpMethod,
+        ResourcePath: setting.ResourcePath,
+        ThrottlingRateLimit: setting.ThrottlingRateLimit,
+        ThrottlingBurstLimit: setting.ThrottlingBurstLimit,
+      }));
+      expect(settings).toEqual([
+        { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
+        { HttpMethod: 'PUT', ResourcePath: '/~1contact~1outbound-voice', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
+        { HttpMethod: 'GET', ResourcePath: '/~1contact~1outbound-voice~1{contactId}', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      ]);
+    });
+
+    test('a custom statusThrottle goes on the GET and leaves the PUT and the stage default alone', () => {
+      const { template: custom } = build({ statusThrottle: { rateLimit: 50, burstLimit: 100 } });
+      custom.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: [
+          Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 }),
+          Match.objectLike({ HttpMethod: 'PUT', ResourcePath: '/~1contact~1outbound-voice', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 }),
+          Match.objectLike({
+            HttpMethod: 'GET', ResourcePath: '/~1contact~1outbound-voice~1{contactId}', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100,
+          }),
+        ],
+      });
+    });
+
+    test('a partial statusThrottle keeps the default of the other limit', () => {
+      const { template: partial } = build({ statusThrottle: { rateLimit: 4 } });
+      partial.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({ HttpMethod: 'GET', ThrottlingRateLimit: 4, ThrottlingBurstLimit: 20 }),
+        ]),
+      });
+    });
+
+    test('the handler is told that call status is on', () => {
+      expect(environment(template).CALL_STATUS).toBe('true');
+    });
+  });
+});
+
+describe('callStatus: false', () => {
+  const built = build({ callStatus: false });
+  const { stack, caller, template } = built;
+  const tableId = logicalId(stack, caller.table as dynamodb.Table);
+
+  test('serves the PUT only: no GET method, no {contactId} resource, no status throttle', () => {
+    expect(httpMethods(template)).toEqual(['PUT']);
+    expect(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: '{contactId}' } })).toEqual({});
+    const settings = only(template, 'AWS::ApiGateway::Stage').resource.Properties.MethodSettings;
+    expect(settings.map((setting: any) => setting.HttpMethod)).toEqual(['*', 'PUT']);
+    expect(caller.statusMethod).toBeUndefined();
+  });
+
+  test('creates no rule, no status function, no dead-letter queue and no status role', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(handlerFunction(template)).toBeDefined();
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 0);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.resourceCountIs('AWS::IAM::Policy', 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    expect(caller.statusFunction).toBeUndefined();
+    expect(caller.deadLetterQueue).toBeUndefined();
+  });
+
+  test('the handler role has exactly the three item actions it needs without status: no GetItem', () => {
+    const statements = statementsWithActionPrefix(built, 'dynamodb:');
+    expect(statements).toEqual([{
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+    }]);
+    expect(handlerStatements(built)).toHaveLength(4);
+  });
+
+  test('tells the handler that call status is off', () => {
+    expect(environment(template).CALL_STATUS).toBe('false');
+  });
+
+  test.each(['metricCallsConnected', 'metricCallsFailed'] as const)('%s() throws, naming callStatus', (name) => {
+    expect(() => caller[name]()).toThrow(
+      `OutboundCaller: ${name}() needs callStatus; got callStatus: false. Turn callStatus on to follow calls.`);
+  });
+
+  test('the handler\'s metrics are still there', () => {
+    expect(stack.resolve(caller.metricCallsStarted().dimensions)).toEqual({ FunctionName: { Ref: logicalId(stack, caller.handler) } });
   });
 });
 
@@ -789,6 +1325,12 @@ describe('bring your own RestApi', () => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'PUT', RestApiId: { Ref: userApiId }, AuthorizationType: 'AWS_IAM',
     });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      RestApiId: { Ref: userApiId },
+      AuthorizationType: 'AWS_IAM',
+      RequestParameters: { 'method.request.path.contactId': true },
+    });
     template.hasResourceProperties('AWS::ApiGateway::Model', { RestApiId: { Ref: userApiId } });
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { RestApiId: { Ref: userApiId } });
   });
@@ -799,27 +1341,33 @@ describe('bring your own RestApi', () => {
       MethodSettings: Match.arrayWith([
         Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
         Match.objectLike({ HttpMethod: 'PUT', ResourcePath: '/~1contact~1outbound-voice', ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 }),
+        Match.objectLike({
+          HttpMethod: 'GET', ResourcePath: '/~1contact~1outbound-voice~1{contactId}', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20,
+        }),
       ]),
     });
   });
 
   test('adds no gateway responses, access logs or stage acknowledgements of its own', () => {
     template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
-    template.resourceCountIs('AWS::Logs::LogGroup', 1); // the handler's
+    template.resourceCountIs('AWS::Logs::LogGroup', 2); // the handler's and the status function's
     const stage = only(template, 'AWS::ApiGateway::Stage').resource;
     expect(stage.Metadata?.cdk_nag).toBeUndefined();
     expect(stage.Metadata?.guard).toBeUndefined();
   });
 
-  test('a custom throttle reaches the API\'s stage for the route', () => {
+  test('a custom throttle and statusThrottle reach the API\'s stage for the routes', () => {
     const { template: custom } = build((s) => {
       const api = new apigw.RestApi(s, 'UserApi');
       api.root.addMethod('GET', new apigw.MockIntegration());
-      return { restApi: api, throttle: { rateLimit: 1, burstLimit: 1 } };
+      return { restApi: api, throttle: { rateLimit: 1, burstLimit: 1 }, statusThrottle: { rateLimit: 3, burstLimit: 4 } };
     });
     custom.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: Match.arrayWith([
         Match.objectLike({ HttpMethod: 'PUT', ResourcePath: '/~1contact~1outbound-voice', ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1 }),
+        Match.objectLike({
+          HttpMethod: 'GET', ResourcePath: '/~1contact~1outbound-voice~1{contactId}', ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4,
+        }),
       ]),
     });
   });
@@ -850,13 +1398,23 @@ describe('bring your own table', () => {
     expect(environment(built.template).LEDGER_TABLE_NAME).toBe('outbound-ledger');
   });
 
-  test('grants the three item actions on that table only', () => {
+  test('grants the four item actions on that table only', () => {
     const statements = statementsWithActionPrefix(built, 'dynamodb:');
     expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    expect(statements[0].Action).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']);
     const resources = ([] as unknown[]).concat(statements[0].Resource)
       .filter((resource) => JSON.stringify(resource) !== JSON.stringify({ Ref: 'AWS::NoValue' }));
     expect(resources).toEqual([tableArn]);
+  });
+
+  test('lets the status function update items of that table only, and gives it the table\'s name', () => {
+    const statements = withActionPrefix(statusStatements(built), 'dynamodb:');
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual('dynamodb:UpdateItem');
+    const resources = ([] as unknown[]).concat(statements[0].Resource)
+      .filter((resource) => JSON.stringify(resource) !== JSON.stringify({ Ref: 'AWS::NoValue' }));
+    expect(resources).toEqual([tableArn]);
+    expect(statusFunction(built.template).resource.Properties.Environment.Variables.LEDGER_TABLE_NAME).toBe('outbound-ledger');
   });
 });
 
@@ -989,6 +1547,36 @@ describe('synth-time validation', () => {
     });
   });
 
+  test.each([0, -1])('statusThrottle.rateLimit %p is not greater than 0', (rateLimit) => {
+    expectProblem(propsError({ statusThrottle: { rateLimit } }), {
+      prop: 'statusThrottle.rateLimit', rule: /must be greater than 0/, value: rateLimit, fix: /Use a positive rate, e\.g\. 10 per second/,
+    });
+  });
+
+  test.each([0, 5001, 2.5])('statusThrottle.burstLimit %p is out of range', (burstLimit) => {
+    expectProblem(propsError({ statusThrottle: { burstLimit } }), {
+      prop: 'statusThrottle.burstLimit', rule: /must be an integer from 1 to 5000/, value: burstLimit, fix: /Use a burst such as 20/,
+    });
+  });
+
+  test('statusThrottle problems are reported even with callStatus: false', () => {
+    expectProblem(propsError({ callStatus: false, statusThrottle: { rateLimit: 0 } }), {
+      prop: 'statusThrottle.rateLimit', rule: /must be greater than 0/, value: 0, fix: /Use a positive rate/,
+    });
+  });
+
+  test.each([
+    ['1500 ms', Duration.millis(1500), '1 second 500 millis'],
+    ['1 day and 500 ms', Duration.millis(86_400_500), '1 day 500 millis'],
+  ])('idempotencyWindow of %s is not a whole number of seconds', (_name, idempotencyWindow, human) => {
+    expectProblem(propsError({ idempotencyWindow }), {
+      prop: 'idempotencyWindow',
+      rule: /must be a whole number of seconds/,
+      value: human,
+      fix: /Use Duration\.seconds\(\), minutes\(\), hours\(\) or days\(\)/,
+    });
+  });
+
   test('idempotencyWindow over 7 days', () => {
     expectProblem(propsError({ idempotencyWindow: Duration.days(8) }), {
       prop: 'idempotencyWindow',
@@ -1075,11 +1663,49 @@ describe('synth-time validation', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
   });
 
+  test('token statusThrottle limits are not checked and reach the stage', () => {
+    const { template } = build((stack) => ({
+      statusThrottle: {
+        rateLimit: new CfnParameter(stack, 'StatusRate', { type: 'Number' }).valueAsNumber,
+        burstLimit: new CfnParameter(stack, 'StatusBurst', { type: 'Number' }).valueAsNumber,
+      },
+    }));
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({
+        HttpMethod: 'GET', ThrottlingRateLimit: { Ref: 'StatusRate' }, ThrottlingBurstLimit: { Ref: 'StatusBurst' },
+      })]),
+    });
+  });
+
   test('a contact-flow ARN is not checked against a token instance id', () => {
     const { template } = build((stack) => ({
       instanceId: new CfnParameter(stack, 'InstanceId').valueAsString,
       contactFlowId: contactFlowArn(CONTACT_FLOW_ID, '99999999-8888-4777-8666-555555555555'),
     }));
     expect(environment(template).CONTACT_FLOW_ID).toBe(CONTACT_FLOW_ID);
+  });
+});
+
+describe('call status and where the instance lives', () => {
+  const warnings = (stack: Stack): string[] => Annotations.fromStack(stack)
+    .findWarning('*', Match.stringLikeRegexp('callStatus'))
+    .map((message) => String(message.entry.data));
+
+  test('warns when the instance is in another region or account than the stack (its events never reach this bus)', () => {
+    const { stack } = build({ instanceId: `arn:aws:connect:eu-west-2:${ACCOUNT}:instance/${INSTANCE_ID}` },
+      { env: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(warnings(stack)).toEqual([expect.stringMatching(/eu-west-2.*us-east-1.*callStatus: false/s)]);
+  });
+
+  test('does not warn when the instance is in the stack\'s account and region, or the stack is environment-agnostic', () => {
+    const same = build({ instanceId: instanceArn() }, { env: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(warnings(same.stack)).toEqual([]);
+    expect(warnings(build({ instanceId: instanceArn() }).stack)).toEqual([]);
+  });
+
+  test('does not warn with callStatus: false', () => {
+    const { stack } = build({ callStatus: false, instanceId: `arn:aws:connect:eu-west-2:${ACCOUNT}:instance/${INSTANCE_ID}` },
+      { env: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(warnings(stack)).toEqual([]);
   });
 });

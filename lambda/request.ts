@@ -26,15 +26,15 @@
  * |                              | bytes in all                                              | across all key-value pairs")                       |
  * | AnswerMachineDetectionConfig | object of booleans EnableAnswerMachineDetection,          | API; seed 002 (request syntax)                     |
  * |                              | AwaitAnswerMachinePrompt; nothing else                    |                                                    |
- * | TrafficType                  | GENERAL | CAMPAIGN; default GENERAL; CAMPAIGN when         | API; seeds 002, 003 ("Use CAMPAIGN if              |
+ * | TrafficType                  | GENERAL or CAMPAIGN; default GENERAL; CAMPAIGN when       | API; seeds 002, 003 ("Use CAMPAIGN if              |
  * |                              | EnableAnswerMachineDetection is true                      | EnableAnswerMachineDetection is set to true")      |
  * | CampaignId                   | 1–100 characters                                          | API                                                |
  * | RingTimeoutInSeconds         | integer 15–60                                             | API                                                |
  * | Name                         | 0–1024 characters                                         | API                                                |
  * | Description                  | 0–4096 characters                                         | API                                                |
  * | RelatedContactId             | 1–256 characters                                          | API                                                |
- * | References                   | key 1–4096 characters → { Type, Value? }; Type URL |       | API ("ATTACHMENT is not a supported reference type |
- * |                              | NUMBER | STRING | DATE | EMAIL; Value 0–4096 characters;   | during voice contact creation"); SDK Reference     |
+ * | References                   | key 1–4096 characters → { Type, Value? }; Type URL,       | API ("ATTACHMENT is not a supported reference type |
+ * |                              | NUMBER, STRING, DATE or EMAIL; Value 0–4096 characters;   | during voice contact creation"); SDK Reference     |
  * |                              | Arn, Status, StatusReason are not settable at creation     | (Type required, Value optional)                    |
  * | OutboundStrategy             | refused                                                   | API ("only the Amazon Connect outbound campaigns   |
  * |                              |                                                           | service principal is allowed ... OutboundStrategy")|

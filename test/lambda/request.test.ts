@@ -359,7 +359,7 @@ describe('Attributes', () => {
     ['2-byte é (16,386 characters)', { abc: 'é'.repeat(16_383) }],
     ['3-byte € (10,924 characters)', { abc: '€'.repeat(10_922) }],
     ['4-byte emoji', { abcde: '😀'.repeat(8_191) }],
-    ['two attributes', { a: 'x'.repeat(16_383), b: 'y'.repeat(16_383) }],
+    ['two attributes', { a: 'x'.repeat(16_383), b: 'y'.repeat(16_384) }],
   ])('%s: 32,769 bytes are refused', (_name, attributes) => {
     const total = Object.entries(attributes).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     expect(total).toBe(32_769);
@@ -464,16 +464,17 @@ describe('TrafficType and campaigns', () => {
   });
 
   // [AnswerMachineDetectionConfig, TrafficType, allowCampaignCalls, expected code or 'ok', field]
-  test.each<[Record<string, unknown>, string | undefined, boolean, string, string?]>([
+  // Every row has all 5 values: a shorter row would make Jest pass a `done` callback and wait.
+  test.each<[Record<string, unknown>, string | undefined, boolean, string, string | undefined]>([
     [{ EnableAnswerMachineDetection: true }, undefined, true, 'VALIDATION_ERROR', 'TrafficType'],
     [{ EnableAnswerMachineDetection: true }, 'GENERAL', true, 'VALIDATION_ERROR', 'TrafficType'],
-    [{ EnableAnswerMachineDetection: true }, 'CAMPAIGN', true, 'ok'],
+    [{ EnableAnswerMachineDetection: true }, 'CAMPAIGN', true, 'ok', undefined],
     [{ EnableAnswerMachineDetection: true }, 'CAMPAIGN', false, 'FORBIDDEN', 'TrafficType'],
     [{ EnableAnswerMachineDetection: true }, undefined, false, 'VALIDATION_ERROR', 'TrafficType'],
-    [{ EnableAnswerMachineDetection: false }, undefined, false, 'ok'],
-    [{ EnableAnswerMachineDetection: false, AwaitAnswerMachinePrompt: true }, 'GENERAL', false, 'ok'],
-    [{ AwaitAnswerMachinePrompt: true }, undefined, false, 'ok'],
-    [{}, undefined, false, 'ok'],
+    [{ EnableAnswerMachineDetection: false }, undefined, false, 'ok', undefined],
+    [{ EnableAnswerMachineDetection: false, AwaitAnswerMachinePrompt: true }, 'GENERAL', false, 'ok', undefined],
+    [{ AwaitAnswerMachinePrompt: true }, undefined, false, 'ok', undefined],
+    [{}, undefined, false, 'ok', undefined],
     [{ EnableAnswerMachineDetection: 'true' }, 'CAMPAIGN', true, 'VALIDATION_ERROR', 'AnswerMachineDetectionConfig.EnableAnswerMachineDetection'],
     [{ EnableAnswerMachineDetection: null }, undefined, true, 'VALIDATION_ERROR', 'AnswerMachineDetectionConfig.EnableAnswerMachineDetection'],
     [{ AwaitAnswerMachinePrompt: 1 }, undefined, true, 'VALIDATION_ERROR', 'AnswerMachineDetectionConfig.AwaitAnswerMachinePrompt'],
@@ -588,22 +589,23 @@ describe('ContactFlowId given as an ARN', () => {
 
 describe('overrides are closed by default', () => {
   // [field, value, policy, accepted, prop named in the message]
-  test.each<[string, string, Partial<RequestPolicy>, boolean, string?]>([
-    ['ContactFlowId', FLOW, {}, true],
+  // Every row has all 5 values: a shorter row would make Jest pass a `done` callback and wait.
+  test.each<[string, string, Partial<RequestPolicy>, boolean, string | undefined]>([
+    ['ContactFlowId', FLOW, {}, true, undefined],
     ['ContactFlowId', OTHER_FLOW, {}, false, 'allowedContactFlowIds'],
     ['ContactFlowId', OTHER_FLOW, { allowedContactFlowIds: [THIRD_FLOW] }, false, 'allowedContactFlowIds'],
-    ['ContactFlowId', OTHER_FLOW, { allowedContactFlowIds: [THIRD_FLOW, OTHER_FLOW] }, true],
+    ['ContactFlowId', OTHER_FLOW, { allowedContactFlowIds: [THIRD_FLOW, OTHER_FLOW] }, true, undefined],
     ['ContactFlowId', OTHER_FLOW.toUpperCase(), { allowedContactFlowIds: [OTHER_FLOW] }, false, 'allowedContactFlowIds'],
-    ['QueueId', QUEUE, {}, true],
+    ['QueueId', QUEUE, {}, true, undefined],
     ['QueueId', OTHER_QUEUE, {}, false, 'allowedQueueIds'],
-    ['QueueId', OTHER_QUEUE, { allowedQueueIds: [OTHER_QUEUE] }, true],
+    ['QueueId', OTHER_QUEUE, { allowedQueueIds: [OTHER_QUEUE] }, true, undefined],
     ['QueueId', QUEUE, { queueId: undefined }, false, 'allowedQueueIds'],
-    ['QueueId', QUEUE, { queueId: undefined, allowedQueueIds: [QUEUE] }, true],
-    ['SourcePhoneNumber', SOURCE, {}, true],
+    ['QueueId', QUEUE, { queueId: undefined, allowedQueueIds: [QUEUE] }, true, undefined],
+    ['SourcePhoneNumber', SOURCE, {}, true, undefined],
     ['SourcePhoneNumber', OTHER_SOURCE, {}, false, 'allowedSourcePhoneNumbers'],
-    ['SourcePhoneNumber', OTHER_SOURCE, { allowedSourcePhoneNumbers: [OTHER_SOURCE] }, true],
+    ['SourcePhoneNumber', OTHER_SOURCE, { allowedSourcePhoneNumbers: [OTHER_SOURCE] }, true, undefined],
     ['SourcePhoneNumber', SOURCE, { sourcePhoneNumber: undefined }, false, 'allowedSourcePhoneNumbers'],
-    ['InstanceId', INSTANCE, {}, true],
+    ['InstanceId', INSTANCE, {}, true, undefined],
     ['InstanceId', OTHER_INSTANCE, {}, false, 'instanceId'],
   ])('%s %s with policy %j: accepted = %s', (field, value, overrides, accepted, prop) => {
     const p = policy(overrides);

@@ -36,8 +36,14 @@ async function place(caller: CallerIdentity): Promise<string> {
 
 function contactEvent(contactId: string, eventType: string, detail: Record<string, unknown> = {}): unknown {
   return {
-    'version': '0', 'id': `e-${eventType}`, 'detail-type': 'Amazon Connect Contact Event', 'source': 'aws.connect',
-    'account': '111122223333', 'time': new Date().toISOString(), 'region': 'us-east-1', 'resources': [],
+    'version': '0',
+    'id': `e-${eventType}`,
+    'detail-type': 'Amazon Connect Contact Event',
+    'source': 'aws.connect',
+    'account': '111122223333',
+    'time': new Date().toISOString(),
+    'region': 'us-east-1',
+    'resources': [],
     'detail': { eventType, contactId, channel: 'VOICE', instanceArn: INSTANCE_ARN, initiationMethod: 'API', ...detail },
   };
 }

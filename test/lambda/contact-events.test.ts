@@ -27,8 +27,13 @@ const newContactId = (): string => `c0ffee00-0000-4000-8000-${String(++counter).
 
 /** A contact event as EventBridge delivers it (camelCase detail, as in the guide's main samples). */
 function contactEvent(contactId: string, eventType: string, options: {
-  at?: string; published?: string; instanceArn?: string; initiationMethod?: string; channel?: string;
-  connectedToSystem?: string; disconnectReason?: string;
+  at?: string;
+  published?: string;
+  instanceArn?: string;
+  initiationMethod?: string;
+  channel?: string;
+  connectedToSystem?: string;
+  disconnectReason?: string;
 } = {}): Record<string, unknown> {
   const at = options.at ?? new Date().toISOString();
   return {
@@ -74,8 +79,13 @@ async function itemCount(): Promise<number> {
 beforeAll(async () => {
   await createLedgerTable(ddbEndpoint, tableName);
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint, LEDGER_TABLE_NAME: tableName, INSTANCE_ID, METRICS_NAMESPACE: 'OutboundCaller',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
+    LEDGER_TABLE_NAME: tableName,
+    INSTANCE_ID,
+    METRICS_NAMESPACE: 'OutboundCaller',
   });
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -248,7 +248,11 @@ export interface OutboundCallerProps {
  * quota and is locked down by default.
  *
  * @example
- * new OutboundCaller(this, 'Caller', {
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { OutboundCaller } from 'cdk-connect-outbound-caller';
+ *
+ * const stack = new Stack(new App(), 'Calls');
+ * new OutboundCaller(stack, 'Caller', {
  *   instanceId: 'arn:aws:connect:us-east-1:111122223333:instance/10a4c4eb-f57e-4d4c-b602-bf39176ced07',
  *   contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
  *   sourcePhoneNumber: '+14155550100',

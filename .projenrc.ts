@@ -139,6 +139,9 @@ const sandboxTask = project.addTask('sandbox', {
 sandboxTask.spawn(project.tasks.tryFind('bundle')!);
 sandboxTask.exec('ts-node --transpile-only --project test/tsconfig.json test/local/sandbox.ts', { receiveArgs: true });
 
+// The packed tarball works on its own: no esbuild, no Docker at synth.
+project.packageTask.exec('ts-node --transpile-only --project test/tsconfig.json test/support/verify-package.ts');
+
 // Benchmarks against baselines measured in the same run (never part of `test`).
 const benchTask = project.addTask('bench', {
   description: 'Measure bundle size, cold start, warm latency, handler CPU and synth time against baselines; writes test/bench/results/',
@@ -152,7 +155,7 @@ project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox');
 // integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.
 project.gitignore.exclude('test/*.snapshot/asset.*');
-project.npmignore?.exclude('.ci', 'test', 'lambda', '*.cdk.out', 'cdk.out', '.sandbox');
+project.npmignore?.exclude('/.ci/', '/test/', '/lambda/', '*.cdk.out', 'cdk.out', '/.sandbox/', '/dist/');
 project.npmignore?.include('assets');
 project.npmignore?.exclude('assets/**/*.meta.json');
 

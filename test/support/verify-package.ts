@@ -1,0 +1,79 @@
+/**
+ * After `projen package`: the npm tarball holds what users need (lib/, the
+ * pre-built handler bundles in assets/, .jsii, API.md, README) and nothing of
+ * ours (sources, tests, metafiles), and a CDK app that depends only on the
+ * tarball (plus aws-cdk-lib and constructs) synthesizes with no esbuild and no
+ * Docker on its PATH, and its Lambda assets are the shipped bundles byte for
+ * byte (nothing is bundled at synth). Exits non-zero with the reason otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const distDir = path.join(root, 'dist', 'js');
+const tarballs = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((name) => name.endsWith('.tgz')) : [];
+if (tarballs.length !== 1) throw new Error(`expected one tarball in dist/js, found ${tarballs.length}: run projen package first`);
+const tarball = path.join(distDir, tarballs[0]);
+
+const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean)
+  .map((name) => name.replace(/^package\//, ''));
+const required = [
+  'lib/index.js', 'lib/index.d.ts', 'lib/outbound-caller.js', '.jsii', 'API.md', 'README.md', 'package.json',
+  'assets/lambda/outbound-caller.lambda/index.js', 'assets/lambda/contact-events.lambda/index.js',
+];
+const missing = required.filter((name) => !files.includes(name));
+const unwanted = files.filter((name) => /^(test|lambda|src|\.ci)\//.test(name) || name.endsWith('.meta.json') || name.endsWith('.ts') && !name.endsWith('.d.ts'));
+if (missing.length || unwanted.length) {
+  throw new Error(`tarball content: missing [${missing.join(', ')}], unwanted [${unwanted.join(', ')}]`);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-pack-'));
+try {
+  const app = path.join(work, 'app');
+  const modules = path.join(app, 'node_modules');
+  fs.mkdirSync(modules, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', work]);
+  fs.renameSync(path.join(work, 'package'), path.join(modules, 'cdk-connect-outbound-caller'));
+  for (const dep of ['aws-cdk-lib', 'constructs']) {
+    fs.symlinkSync(path.join(root, 'node_modules', dep), path.join(modules, dep), 'dir');
+  }
+  fs.writeFileSync(path.join(app, 'app.js'), `
+const { App, Stack } = require('aws-cdk-lib');
+const { OutboundCaller } = require('cdk-connect-outbound-caller');
+const app = new App({ outdir: 'cdk.out' });
+const stack = new Stack(app, 'PackedApp');
+new OutboundCaller(stack, 'Caller', {
+  instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
+  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
+  sourcePhoneNumber: '+14155550100',
+});
+app.synth();
+`);
+  // Only node on the PATH: no esbuild, no docker, nothing from the project.
+  const started = Date.now();
+  execFileSync(process.execPath, ['app.js'], {
+    cwd: app,
+    env: { PATH: path.dirname(process.execPath), HOME: work, CDK_DISABLE_VERSION_CHECK: '1' },
+    stdio: 'inherit',
+  });
+  const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'PackedApp.template.json'), 'utf8'));
+  const functions = Object.values(template.Resources as Record<string, { Type: string }>)
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  const assetDirs = fs.readdirSync(path.join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
+  // The assets are the shipped bundles, byte for byte: nothing was bundled at synth.
+  const shipped = ['outbound-caller', 'contact-events'].map((name) =>
+    fs.readFileSync(path.join(modules, 'cdk-connect-outbound-caller', 'assets', 'lambda', `${name}.lambda`, 'index.js')));
+  const bundles = assetDirs.filter((dir) => {
+    const file = path.join(app, 'cdk.out', dir, 'index.js');
+    return fs.existsSync(file) && shipped.some((bytes) => bytes.equals(fs.readFileSync(file)));
+  });
+  if (functions.length !== 2 || bundles.length !== 2) {
+    throw new Error(`packed app: expected 2 functions with pre-built bundles, got ${functions.length} functions, ${bundles.length} bundles`);
+  }
+  console.log(`verify-package: ${files.length} files in ${path.basename(tarball)}; a CDK app using only the tarball `
+    + `synthesized in ${Date.now() - started} ms without esbuild or Docker (2 functions, pre-built bundles).`);
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,938 @@
+/**
+ * `npx projen bench`: the shipped handler and the construct against what
+ * users would pick instead, measured in the same run (issue 6, DESIGN.md §8).
+ *
+ *   bytes    the bundles, raw and gzip; the phone-number metadata separately
+ *   cold     a fresh Node process per sample: load the bundle, answer one first call
+ *   warm     first calls (claim, call, record) and replays, one at a time,
+ *            interleaved in blocks across variants; latency and handler CPU
+ *   replay   round trips of a replay, counted at a proxy in front of DynamoDB
+ *            Local and at the Connect simulator
+ *   synth    OutboundCaller's stack vs the same handlers as NodejsFunction (in-process)
+ *
+ * Variants: "OutboundCaller" (assets/lambda/outbound-caller.lambda, as
+ * shipped), "bare" and "powertools" (test/bench/baselines/, bundled here with
+ * the shipped esbuild command). Everything listens on 127.0.0.1 and is
+ * stopped at the end (DynamoDB Local's JVM too). A benchmark, not a test: it
+ * exits 0 whatever the times are, and 1 only when something breaks.
+ *
+ * Writes test/bench/results/bench.md (the tables printed here) and
+ * bench.json (every sample).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  buildBundle, buildWithoutPhoneMetadata, bytesOf, readMetafile, REPO_ROOT, shippedEsbuildFlags,
+  type BundleBytes, type MetafileBreakdown,
+} from './bundles';
+import { CountingProxy } from './counting-proxy';
+import { selfTimeByPackage } from './profile-summary';
+import { ratio, summarize, type Ratio, type Summary } from './stats';
+import type { SynthResult } from './synth';
+import type { BatchRequest, BatchResult, ColdResult, LoadResult, WorkerMessage } from './worker';
+import { handlerEnv } from '../lambda/bundle';
+import { ConnectSimulator } from '../local/connect-simulator';
+import { createLedgerTable, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  readonly quick: boolean;
+  readonly coldRounds: number;
+  readonly requests: number;
+  readonly blockSize: number;
+  readonly warmup: number;
+  readonly replayCheck: number;
+  readonly synthRounds: number;
+  readonly synth: boolean;
+  readonly cpuProf: boolean;
+  readonly node: string;
+  readonly out: string;
+  /** Measure this handler entry (bundled here with the shipped flags) instead of the shipped bundle. */
+  readonly oursEntry?: string;
+}
+
+const HELP = `Usage: npx projen bench [options]
+
+  --quick             a fast smoke run (5 cold processes, 40 warm requests, 2 synths)
+  --cold-rounds N     fresh Node processes per variant for cold start (default 15)
+  --requests N        warm requests per variant, first calls and replays each (default 200)
+  --synth-rounds N    measured synths per stack (default 5)
+  --no-synth          skip the synth benchmark
+  --cpu-prof          also write V8 CPU profiles of unminified builds (a cold and a warm process per variant,
+                      separate from the measured runs) to the results folder
+  --node PATH         Node binary for the handler processes (default: this one)
+  --ours-entry FILE   measure this handler entry instead of the shipped bundle (e.g. a patched
+                      copy of lambda/), bundled here with the shipped esbuild flags
+  --out DIR           results folder (default test/bench/results)
+`;
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const value = (name: string): string | undefined => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const count = (name: string, fallback: number, min: number): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`bench: ${name} needs an integer >= ${min}, got "${text}"`);
+    return n;
+  };
+  const known = new Set(['--quick', '--cold-rounds', '--requests', '--synth-rounds', '--no-synth', '--cpu-prof', '--node', '--out',
+    '--ours-entry', '--help']);
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    if (!known.has(argv[i])) throw new Error(`bench: unknown option ${argv[i]}\n\n${HELP}`);
+  }
+  const requests = count('--requests', quick ? 40 : 200, 10);
+  return {
+    quick,
+    coldRounds: count('--cold-rounds', quick ? 5 : 15, 1),
+    requests,
+    blockSize: Math.min(20, requests),
+    warmup: quick ? 10 : 30,
+    replayCheck: 10,
+    synthRounds: count('--synth-rounds', quick ? 2 : 5, 1),
+    synth: !argv.includes('--no-synth'),
+    cpuProf: argv.includes('--cpu-prof'),
+    node: value('--node') ?? process.execPath,
+    out: path.resolve(value('--out') ?? path.join(__dirname, 'results')),
+    oursEntry: value('--ours-entry'),
+  };
+}
+
+// ---------------------------------------------------------------- variants
+
+const VARIANTS = ['ours', 'bare', 'powertools'] as const;
+type Variant = typeof VARIANTS[number];
+/** Variants with a ledger (bare has nothing to replay). */
+const IDEMPOTENT: readonly Variant[] = ['ours', 'powertools'];
+const LABEL: Record<Variant, string> = { ours: 'OutboundCaller', bare: 'bare', powertools: 'powertools' };
+const TABLE: Record<Variant, string> = { ours: 'bench-ledger', bare: 'bench-unused', powertools: 'bench-powertools' };
+
+/**
+ * Load-time layers between bare and OutboundCaller (only loaded, never
+ * invoked): where the extra cold load goes.
+ */
+const LAYERS = ['dynamodb', 'phone'] as const;
+type Layer = typeof LAYERS[number];
+const LAYER_ENTRY: Record<Layer, string> = {
+  dynamodb: 'test/bench/baselines/layer-dynamodb.ts',
+  phone: 'test/bench/baselines/layer-phone.ts',
+};
+const LAYER_LABEL: Record<Layer, string> = {
+  dynamodb: 'bare + DynamoDB client',
+  phone: 'bare + DynamoDB client + phone-number library and metadata',
+};
+
+/** Round r runs the variants in a rotated order, so none always goes first. */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+// ---------------------------------------------------------------- child processes
+
+/** Every child this process started, so that an interruption ends them all. */
+const children = new Set<ChildProcess>();
+
+class Worker {
+  private readonly messages: WorkerMessage[] = [];
+  private readonly waiting: Array<(message: WorkerMessage | Error) => void> = [];
+  private stderr = '';
+  private readonly exited: Promise<void>;
+
+  constructor(readonly child: ChildProcess, private readonly what: string) {
+    children.add(child);
+    child.stderr?.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString('utf8')).slice(-8_000); });
+    child.on('message', (message: WorkerMessage) => {
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(message);
+      else this.messages.push(message);
+    });
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      children.delete(child);
+      for (const waiter of this.waiting.splice(0)) {
+        waiter(new Error(`${this.what} exited (code ${code}, signal ${signal}) before answering\n${this.stderr}`));
+      }
+      resolve();
+    }));
+  }
+
+  /** The next message; an 'error' message or an early exit rejects. */
+  async next(timeoutMs = 120_000): Promise<WorkerMessage> {
+    const message = this.messages.shift() ?? await new Promise<WorkerMessage | Error>((resolve) => {
+      const timer = setTimeout(() => resolve(new Error(`${this.what}: no answer within ${timeoutMs} ms\n${this.stderr}`)), timeoutMs);
+      this.waiting.push((m) => { clearTimeout(timer); resolve(m); });
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        this.waiting.pop();
+        clearTimeout(timer);
+        resolve(new Error(`${this.what} exited before answering\n${this.stderr}`));
+      }
+    });
+    if (message instanceof Error) throw message;
+    if (message.type === 'error') throw new Error(`${this.what}: ${message.message}`);
+    return message;
+  }
+
+  async batch(request: BatchRequest): Promise<BatchResult> {
+    this.child.send(request);
+    const message = await this.next();
+    if (message.type !== 'batch') throw new Error(`${this.what}: expected a batch result, got ${message.type}`);
+    return message.result;
+  }
+
+  /** Waits for the exit (closing IPC first); kills it after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+interface Stage {
+  readonly tmp: string;
+  readonly workerJs: string;
+  readonly bundles: Record<Variant, string>;
+  /** Entry points (for the unminified profiling builds). */
+  readonly entries: Record<Variant, string>;
+  readonly layers: Record<Layer, string>;
+  readonly env: Record<Variant, NodeJS.ProcessEnv>;
+  readonly options: Options;
+}
+
+/** A Lambda-like environment: the handler's configuration, no shared AWS config files, nothing of ours. */
+function childEnv(variant: Variant, home: string, dynamodbEndpoint: string, connectEndpoint: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-aws-credentials'),
+    AWS_LAMBDA_FUNCTION_NAME: `bench-${variant}`,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    // The SDK warns once per process on Node < 22 (not on Lambda's nodejs24.x): the same for every variant, but noise.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const [name, value] of Object.entries(handlerEnv({ tableName: TABLE[variant], dynamodbEndpoint, connectEndpoint }))) {
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+function forkWorker(stage: Stage, variant: Variant, args: string[], env = stage.env[variant], execArgv: string[] = []): Worker {
+  const child = fork(stage.workerJs, args, {
+    env,
+    execPath: stage.options.node,
+    execArgv,
+    cwd: stage.tmp,
+    // The handlers' log lines go nowhere (stdout); stderr is kept for errors.
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  return new Worker(child, `${LABEL[variant]} worker (${args[0]})`);
+}
+
+async function startWarm(stage: Stage, variant: Variant, env?: NodeJS.ProcessEnv, execArgv?: string[]): Promise<Worker> {
+  const worker = forkWorker(stage, variant, ['warm', stage.bundles[variant]], env, execArgv);
+  const ready = await worker.next();
+  if (ready.type !== 'ready') throw new Error(`${LABEL[variant]} worker: expected ready, got ${ready.type}`);
+  return worker;
+}
+
+// ---------------------------------------------------------------- phases
+
+interface BytesFigures {
+  readonly total: Record<Variant, BundleBytes>;
+  readonly withoutPhoneMetadata: Record<Variant, BundleBytes>;
+  readonly phoneMetadata: BundleBytes;
+  readonly breakdown: Record<Variant, MetafileBreakdown>;
+  /** Our own rebuild of the shipped handler matches assets/ byte for byte (same flags). */
+  readonly rebuildMatches: boolean;
+}
+
+function measureBytes(
+  tmp: string,
+  oursEntry: string,
+  shipped: { file: string; metafile: string },
+  baselines: Record<'bare' | 'powertools', { file: string; metafile: string }>,
+): BytesFigures {
+  const noMetadata = buildWithoutPhoneMetadata(oursEntry, path.join(tmp, 'ours-without-phone-metadata'));
+  const rebuild = buildBundle(oursEntry, path.join(tmp, 'ours-rebuilt'));
+  const total = {
+    ours: bytesOf(shipped.file),
+    bare: bytesOf(baselines.bare.file),
+    powertools: bytesOf(baselines.powertools.file),
+  };
+  const ours = bytesOf(noMetadata.file);
+  const breakdown = {
+    ours: readMetafile(shipped.metafile),
+    bare: readMetafile(baselines.bare.metafile),
+    powertools: readMetafile(baselines.powertools.metafile),
+  };
+  return {
+    total,
+    withoutPhoneMetadata: { ours, bare: total.bare, powertools: total.powertools },
+    phoneMetadata: { raw: breakdown.ours.phoneMetadataBytes, gzip: total.ours.gzip - ours.gzip },
+    breakdown,
+    rebuildMatches: fs.readFileSync(rebuild.file).equals(fs.readFileSync(shipped.file)),
+  };
+}
+
+interface ColdFigures {
+  readonly samples: Record<Variant, ColdResult[]>;
+  readonly layers: Record<Layer, LoadResult[]>;
+  readonly problems: string[];
+}
+
+async function measureCold(stage: Stage, runId: string, log: (line: string) => void): Promise<ColdFigures> {
+  const samples: Record<Variant, ColdResult[]> = { ours: [], bare: [], powertools: [] };
+  const layers: Record<Layer, LoadResult[]> = { dynamodb: [], phone: [] };
+  const problems: string[] = [];
+  const runs: Array<Variant | Layer> = [...VARIANTS, ...LAYERS];
+  for (let round = 0; round < stage.options.coldRounds; round++) {
+    for (const run of rotated(runs, round)) {
+      if ((LAYERS as readonly string[]).includes(run)) {
+        const layer = run as Layer;
+        const worker = forkWorker(stage, 'bare', ['load', stage.layers[layer]]);
+        const message = await worker.next();
+        await worker.stop(5_000);
+        if (message.type !== 'load') throw new Error(`load worker: expected a result, got ${message.type}`);
+        layers[layer].push(message.result);
+        continue;
+      }
+      const variant = run as Variant;
+      const worker = forkWorker(stage, variant, ['cold', stage.bundles[variant], `${runId}-cold-${variant}-${round}`]);
+      const message = await worker.next();
+      await worker.stop(5_000);
+      if (message.type !== 'cold') throw new Error(`cold worker: expected a result, got ${message.type}`);
+      if (message.result.status !== 200) problems.push(`${LABEL[variant]} cold round ${round}: status ${message.result.status}`);
+      samples[variant].push(message.result);
+    }
+    log(`  cold round ${round + 1}/${stage.options.coldRounds}`);
+  }
+  return { samples, layers, problems };
+}
+
+/** A few hundred requests before anything is measured: DynamoDB Local's JVM compiles its hot paths. */
+async function warmUpServers(stage: Stage, runId: string): Promise<void> {
+  for (const variant of IDEMPOTENT) {
+    const worker = await startWarm(stage, variant);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const keys = Array.from({ length: 50 }, (_, i) => `${runId}-servers-${variant}-${round}-${i}`);
+        await worker.batch({ kind: 'first', keys });
+        await worker.batch({ kind: 'replay', keys });
+      }
+    } finally {
+      await worker.stop();
+    }
+  }
+}
+
+interface WarmSeries {
+  readonly latencyMs: number[];
+  readonly cpuMs: number[];
+  /** Median latency of each block (blocks are interleaved across variants: the pairs of a ratio). */
+  readonly blockMedianMs: number[];
+  /** CPU of all requests (loop included) over their number. */
+  cpuTotalMs: number;
+}
+
+interface WarmFigures {
+  readonly first: Record<Variant, WarmSeries>;
+  readonly replay: Record<Variant, WarmSeries>;
+  readonly problems: string[];
+}
+
+const emptySeries = (): WarmSeries => ({ latencyMs: [], cpuMs: [], blockMedianMs: [], cpuTotalMs: 0 });
+
+async function measureWarm(stage: Stage, runId: string, log: (line: string) => void): Promise<WarmFigures> {
+  const { requests, blockSize, warmup } = stage.options;
+  const workers = {} as Record<Variant, Worker>;
+  const figures: WarmFigures = {
+    first: { ours: emptySeries(), bare: emptySeries(), powertools: emptySeries() },
+    replay: { ours: emptySeries(), bare: emptySeries(), powertools: emptySeries() },
+    problems: [],
+  };
+  const keys = (variant: Variant, block: string, n: number): string[] =>
+    Array.from({ length: n }, (_, i) => `${runId}-warm-${variant}-${block}-${i}`);
+  const add = (series: WarmSeries, result: BatchResult): void => {
+    series.latencyMs.push(...result.latencyMs);
+    series.cpuMs.push(...result.cpuMs);
+    series.blockMedianMs.push(summarize(result.latencyMs).median);
+    series.cpuTotalMs += result.cpuPerRequestMs * result.latencyMs.length;
+    figures.problems.push(...result.problems.slice(0, 5));
+  };
+  try {
+    for (const variant of VARIANTS) workers[variant] = await startWarm(stage, variant);
+    // Warm-up (not measured): JIT, connections, DynamoDB Local's own warm-up.
+    for (const variant of VARIANTS) {
+      const warm = keys(variant, 'warmup', warmup);
+      await workers[variant].batch({ kind: 'first', keys: warm });
+      if (IDEMPOTENT.includes(variant)) await workers[variant].batch({ kind: 'replay', keys: warm });
+    }
+    const blocks = Math.ceil(requests / blockSize);
+    const blockKeys = (variant: Variant, block: number): string[] =>
+      keys(variant, `b${block}`, Math.min(blockSize, requests - block * blockSize));
+    for (let block = 0; block < blocks; block++) {
+      for (const variant of rotated(VARIANTS, block)) {
+        add(figures.first[variant], await workers[variant].batch({ kind: 'first', keys: blockKeys(variant, block) }));
+      }
+    }
+    log(`  warm: ${requests} first calls per variant`);
+    for (let block = 0; block < blocks; block++) {
+      for (const variant of rotated(IDEMPOTENT, block)) {
+        add(figures.replay[variant], await workers[variant].batch({ kind: 'replay', keys: blockKeys(variant, block) }));
+      }
+    }
+    log(`  warm: ${requests} replays per idempotent variant`);
+  } finally {
+    await Promise.all(Object.values(workers).map((worker) => worker.stop()));
+  }
+  return figures;
+}
+
+interface RoundTrips {
+  readonly dynamodb: number;
+  readonly dynamodbOperations: Record<string, number>;
+  readonly connect: number;
+}
+
+interface ReplayFigures {
+  readonly n: number;
+  readonly firstCall: Record<string, RoundTrips>;
+  readonly replay: Record<string, RoundTrips>;
+  readonly problems: string[];
+}
+
+async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimulator, runId: string): Promise<ReplayFigures> {
+  const n = stage.options.replayCheck;
+  const figures: ReplayFigures = { n, firstCall: {}, replay: {}, problems: [] };
+  const perRequest = (operations: Map<string, number>, connect: number): RoundTrips => {
+    const dynamodbOperations: Record<string, number> = {};
+    let dynamodb = 0;
+    for (const [operation, count] of operations) {
+      dynamodbOperations[operation] = count / n;
+      dynamodb += count;
+    }
+    return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n };
+  };
+  for (const variant of IDEMPOTENT) {
+    const env = childEnv(variant, stage.tmp, proxy.url, sim.url);
+    const worker = await startWarm(stage, variant, env);
+    try {
+      // One call first, unmeasured: the SDK's first request may fetch what it caches.
+      await worker.batch({ kind: 'first', keys: [`${runId}-check-${variant}-warmup`] });
+      const keys = Array.from({ length: n }, (_, i) => `${runId}-check-${variant}-${i}`);
+      let before = proxy.snapshot();
+      let connectBefore = sim.requests.length;
+      const first = await worker.batch({ kind: 'first', keys });
+      figures.firstCall[variant] = perRequest(proxy.since(before), sim.requests.length - connectBefore);
+      before = proxy.snapshot();
+      connectBefore = sim.requests.length;
+      const replay = await worker.batch({ kind: 'replay', keys });
+      figures.replay[variant] = perRequest(proxy.since(before), sim.requests.length - connectBefore);
+      figures.problems.push(...first.problems, ...replay.problems);
+    } finally {
+      await worker.stop();
+    }
+  }
+  return figures;
+}
+
+interface Profiles {
+  readonly files: string[];
+  /** Self time by package as a share of the process's busy CPU time, per variant. */
+  readonly cold: Record<Variant, Array<[string, number]>>;
+  readonly warm: Record<Variant, Array<[string, number]>>;
+}
+
+/**
+ * CPU profiles of unminified builds (the shipped flags without --minify, so
+ * that names and module boundaries are readable), separate from the measured
+ * runs: one cold process (load and a first call) and one warm process
+ * (first calls and replays) per variant.
+ */
+async function writeProfiles(stage: Stage, runId: string, dir: string): Promise<Profiles> {
+  fs.mkdirSync(dir, { recursive: true });
+  const profiles: Profiles = {
+    files: [],
+    cold: { ours: [], bare: [], powertools: [] },
+    warm: { ours: [], bare: [], powertools: [] },
+  };
+  const share = (groups: Array<[string, number]>): Array<[string, number]> => {
+    const busy = groups.reduce((sum, [, ms]) => sum + ms, 0);
+    return groups.map(([group, ms]) => [group, ms / busy]);
+  };
+  for (const variant of VARIANTS) {
+    const bundle = buildBundle(stage.entries[variant], path.join(stage.tmp, `${variant}-unminified`), [], { minify: false }).file;
+    const flags = (name: string): string[] => ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
+    const cold = forkWorker(stage, variant, ['cold', bundle, `${runId}-prof-cold-${variant}`], undefined, flags(`${variant}-cold.cpuprofile`));
+    await cold.next();
+    await cold.stop();
+    const warm = forkWorker(stage, variant, ['warm', bundle], undefined, flags(`${variant}-warm.cpuprofile`));
+    await warm.next();
+    const keys = Array.from({ length: stage.options.requests }, (_, i) => `${runId}-prof-${variant}-${i}`);
+    await warm.batch({ kind: 'first', keys });
+    if (IDEMPOTENT.includes(variant)) await warm.batch({ kind: 'replay', keys });
+    await warm.stop();
+    profiles.files.push(`${variant}-cold.cpuprofile`, `${variant}-warm.cpuprofile`);
+    profiles.cold[variant] = share(selfTimeByPackage(path.join(dir, `${variant}-cold.cpuprofile`), bundle));
+    profiles.warm[variant] = share(selfTimeByPackage(path.join(dir, `${variant}-warm.cpuprofile`), bundle));
+  }
+  return profiles;
+}
+
+async function measureSynth(options: Options): Promise<SynthResult> {
+  const child = fork(path.join(__dirname, 'synth.ts'), [String(options.synthRounds)], {
+    cwd: REPO_ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'test', 'tsconfig.json'), CDK_VALIDATION: 'false' },
+    // NodejsFunction prints esbuild's progress: keep it only for an error message.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const worker = new Worker(child, 'synth process');
+  child.stdout?.resume();
+  const message = await worker.next(480_000) as unknown as SynthResult;
+  await worker.stop();
+  return message;
+}
+
+// ---------------------------------------------------------------- report
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+/** A difference in KiB with its sign; "0" under 0.05 KiB. */
+const deltaKib = (bytes: number): string => (Math.abs(bytes) < 52 ? '0' : `${bytes > 0 ? '+' : '−'}${kib(Math.abs(bytes))}`);
+function num(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
+}
+const times = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
+/** "median (p25–p75)" */
+const iqr = (s: Summary, unit = ''): string => `${num(s.median)}${unit} (${num(s.p25)}–${num(s.p75)})`;
+/** "median / p99 (p25–p75)" */
+const tail = (s: Summary, unit = ''): string => `${num(s.median)}${unit} / ${num(s.p99)}${unit} (${num(s.p25)}–${num(s.p75)})`;
+function ratioText(r: Ratio): string {
+  return r.paired
+    ? `${times(r.paired.median)} (paired, IQR ${times(r.paired.p25)}–${times(r.paired.p75)})`
+    : `${times(r.ofMedians)} (of medians)`;
+}
+/** The central value of a ratio: per-round pairs when there are any, else the ratio of medians. */
+const central = (r: Ratio): number => r.paired?.median ?? r.ofMedians;
+
+type Status = 'met' | 'missed' | 'not measured';
+interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly status: Status;
+  readonly note?: string;
+}
+/** Met or missed by the central value; "borderline" when the pairs' IQR spans the limit. */
+function judgeRatio(r: Ratio, limit: number, strict = false): { status: Status; note?: string } {
+  const value = central(r);
+  const met = strict ? value < limit : value <= limit;
+  const spans = r.paired !== undefined && r.paired.p25 <= limit && r.paired.p75 >= limit;
+  return { status: met ? 'met' : 'missed', note: spans ? 'borderline: the IQR of the pairs spans the limit' : undefined };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+interface Report {
+  readonly options: Options;
+  readonly startedAt: Date;
+  readonly durationsMs: Record<string, number>;
+  readonly environment: Record<string, string>;
+  readonly bytes: BytesFigures;
+  readonly layerBytes: Record<Layer, number>;
+  readonly cold?: ColdFigures;
+  readonly warm?: WarmFigures;
+  readonly replay?: ReplayFigures;
+  readonly synth?: SynthResult;
+  readonly profiles?: Profiles;
+  readonly problems: string[];
+}
+
+function render(report: Report): { markdown: string; targets: Target[] } {
+  const { bytes, cold, warm, replay, synth } = report;
+  const out: string[] = [];
+  const targets: Target[] = [];
+  const v = (variant: Variant): string => LABEL[variant];
+
+  out.push(`# OutboundCaller benchmark${report.options.quick ? ' (--quick: smoke run, too few samples to judge)' : ''}`, '');
+  out.push(`${report.startedAt.toISOString()}; ${Object.entries(report.environment).map(([k, x]) => `${k} ${x}`).join('; ')}.`, '');
+  out.push('Ratios are OutboundCaller / baseline, measured in this run. Cold and warm samples were taken interleaved '
+    + '(rounds of fresh processes, blocks of requests, in rotating order), and a ratio is the median of the per-round '
+    + 'pairs with their interquartile range. Spread is shown as median (p25–p75), warm latency as median / p99 (p25–p75).', '');
+
+  // Bytes
+  const rawBare = ratio([bytes.withoutPhoneMetadata.ours.raw], [bytes.withoutPhoneMetadata.bare.raw]);
+  const rawPt = ratio([bytes.withoutPhoneMetadata.ours.raw], [bytes.withoutPhoneMetadata.powertools.raw]);
+  const gzBare = ratio([bytes.withoutPhoneMetadata.ours.gzip], [bytes.withoutPhoneMetadata.bare.gzip]);
+  const gzPt = ratio([bytes.withoutPhoneMetadata.ours.gzip], [bytes.withoutPhoneMetadata.powertools.gzip]);
+  out.push('## Bundle bytes', '');
+  out.push('Deterministic (one build each, no spread). Without the phone-number metadata: the same build with '
+    + '`libphonenumber-js/metadata*` left external; its gzip share is the difference of the two gzip sizes.', '');
+  out.push(table(['', v('ours'), v('bare'), v('powertools'), '× bare', '× powertools'], [
+    ['raw', kib(bytes.total.ours.raw), kib(bytes.total.bare.raw), kib(bytes.total.powertools.raw),
+      times(bytes.total.ours.raw / bytes.total.bare.raw), times(bytes.total.ours.raw / bytes.total.powertools.raw)],
+    ['raw, without phone metadata', kib(bytes.withoutPhoneMetadata.ours.raw), kib(bytes.total.bare.raw), kib(bytes.total.powertools.raw),
+      times(rawBare.ofMedians), times(rawPt.ofMedians)],
+    ['gzip -9', kib(bytes.total.ours.gzip), kib(bytes.total.bare.gzip), kib(bytes.total.powertools.gzip),
+      times(bytes.total.ours.gzip / bytes.total.bare.gzip), times(bytes.total.ours.gzip / bytes.total.powertools.gzip)],
+    ['gzip -9, without phone metadata', kib(bytes.withoutPhoneMetadata.ours.gzip), kib(bytes.total.bare.gzip), kib(bytes.total.powertools.gzip),
+      times(gzBare.ofMedians), times(gzPt.ofMedians)],
+    ['phone-number metadata (raw / gzip)', `${kib(bytes.phoneMetadata.raw)} / ${kib(bytes.phoneMetadata.gzip)}`, '–', '–', '', ''],
+  ]), '');
+  if (!bytes.rebuildMatches && !report.options.oursEntry) out.push('Note: rebuilding the shipped handler with the flags read from the projen task did not reproduce assets/ byte for byte; run `npx projen bundle`.', '');
+  for (const [label, r, limit, strict] of [
+    ['bundle raw without phone metadata ≤ 1.15 × bare', rawBare, 1.15, false],
+    ['bundle raw without phone metadata < powertools', rawPt, 1, true],
+    ['bundle gzip without phone metadata ≤ 1.15 × bare', gzBare, 1.15, false],
+    ['bundle gzip without phone metadata < powertools', gzPt, 1, true],
+  ] as const) {
+    targets.push({ target: label, measured: times(r.ofMedians), ...judgeRatio(r, limit, strict) });
+  }
+
+  // Where the bytes go
+  const packages = [...bytes.breakdown.ours.byPackage].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([name]) => name);
+  for (const name of ['@aws-lambda-powertools/idempotency', '@aws-lambda-powertools/jmespath']) if (!packages.includes(name)) packages.push(name);
+  out.push('### Where the bytes go (esbuild metafiles, bytes in the output by package)', '');
+  out.push(table(['package', v('ours'), v('bare'), v('powertools'), `${v('ours')} − bare`],
+    packages.map((name) => {
+      const [o, b, p] = (['ours', 'bare', 'powertools'] as const).map((variant) => bytes.breakdown[variant].byPackage.get(name) ?? 0);
+      return [name, kib(o), kib(b), kib(p), deltaKib(o - b)];
+    })), '');
+  const topInputs = [...bytes.breakdown.ours.byInput].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  out.push(`Largest inputs of ${v('ours')}: ${topInputs.map(([input, n]) => `\`${input.replace(/^node_modules\//, '')}\` ${kib(n)}`).join(', ')}.`, '');
+
+  // Cold
+  if (cold) {
+    const s = (variant: Variant, pick: (c: ColdResult) => number): number[] => cold.samples[variant].map(pick);
+    const load = (variant: Variant): number[] => s(variant, (c) => c.loadMs);
+    const first = (variant: Variant): number[] => s(variant, (c) => c.firstRequestMs);
+    const both = (variant: Variant): number[] => s(variant, (c) => c.loadMs + c.firstRequestMs);
+    const loadCpu = (variant: Variant): number[] => s(variant, (c) => c.loadCpuMs);
+    const rss = (variant: Variant): number[] => s(variant, (c) => c.rssBytes / 1024 / 1024);
+    const rows: Array<[string, (variant: Variant) => number[], string]> = [
+      ['load the bundle (require), ms', load, ''],
+      ['CPU of the load, ms', loadCpu, ''],
+      ['first request (a first call), ms', first, ''],
+      ['CPU of the first request, ms', (variant) => s(variant, (c) => c.firstRequestCpuMs), ''],
+      ['load + first request, ms', both, ''],
+      ['RSS after the first request, MiB', rss, ''],
+    ];
+    out.push(`## Cold start (${cold.samples.ours.length} fresh Node ${report.environment.handlerNode} processes per variant)`, '');
+    out.push(table(['', v('ours'), v('bare'), v('powertools'), '× bare', '× powertools'],
+      rows.map(([label, pick]) => [label, iqr(summarize(pick('ours'))), iqr(summarize(pick('bare'))), iqr(summarize(pick('powertools'))),
+        ratioText(ratio(pick('ours'), pick('bare'))), ratioText(ratio(pick('ours'), pick('powertools')))])), '');
+    out.push('Load: `require()` of the bundle, which parses and runs its module code (SDK clients and configuration are made '
+      + 'there). First request: a first call against DynamoDB Local and the simulator (new connections, first use of each client).', '');
+
+    // Where the cold load goes
+    const layerRows: Array<[string, number[], number]> = [
+      [`${v('bare')} (Connect client)`, loadCpu('bare'), bytes.total.bare.raw],
+      ...LAYERS.map((layer): [string, number[], number] =>
+        [LAYER_LABEL[layer], cold.layers[layer].map((l) => l.loadCpuMs), report.layerBytes[layer]]),
+      [`${v('ours')}`, loadCpu('ours'), bytes.total.ours.raw],
+    ];
+    out.push('### Where the cold load goes (CPU of `require()`, layers built with the same flags, loaded in the same rounds)', '');
+    out.push(table(['bundle', 'raw bytes', 'load CPU, ms', 'step over the row above, ms (median of pairs)', '× bare'],
+      layerRows.map(([label, samples, raw], i) => {
+        const previous = i > 0 ? layerRows[i - 1][1] : undefined;
+        const step = previous ? summarize(samples.map((x, k) => x - previous[k])).median : NaN;
+        return [label, kib(raw), iqr(summarize(samples)), previous ? num(step) : '', ratioText(ratio(samples, loadCpu('bare')))];
+      })), '');
+
+    const loadRatio = ratio(load('ours'), load('bare'));
+    const loadCpuRatio = ratio(loadCpu('ours'), loadCpu('bare'));
+    targets.push({ target: 'cold load ≤ 1.10 × bare (wall time)', measured: ratioText(loadRatio), ...judgeRatio(loadRatio, 1.1) });
+    targets.push({ target: 'cold load ≤ 1.10 × bare (CPU time: steadier on a shared machine)', measured: ratioText(loadCpuRatio), ...judgeRatio(loadCpuRatio, 1.1) });
+  } else {
+    targets.push({ target: 'cold load ≤ 1.10 × bare', measured: '–', status: 'not measured' });
+  }
+
+  // Warm
+  if (warm) {
+    out.push(`## Warm (${warm.first.ours.latencyMs.length} requests per variant and kind, one at a time, against DynamoDB Local and the Connect simulator with its quota off)`, '');
+    const firstRatioPt = ratio(warm.first.ours.blockMedianMs, warm.first.powertools.blockMedianMs);
+    const firstRatioBare = ratio(warm.first.ours.blockMedianMs, warm.first.bare.blockMedianMs);
+    const replayRatioPt = ratio(warm.replay.ours.blockMedianMs, warm.replay.powertools.blockMedianMs);
+    const cpuMean = (series: WarmSeries): string => `${num(series.cpuTotalMs / Math.max(1, series.latencyMs.length))}`;
+    out.push(table(['', v('ours'), v('bare'), v('powertools'), '× bare', '× powertools'], [
+      ['first call (claim, call, record), ms', tail(summarize(warm.first.ours.latencyMs)), tail(summarize(warm.first.bare.latencyMs)),
+        tail(summarize(warm.first.powertools.latencyMs)), ratioText(firstRatioBare), ratioText(firstRatioPt)],
+      ['replay, ms', tail(summarize(warm.replay.ours.latencyMs)), '–', tail(summarize(warm.replay.powertools.latencyMs)), '', ratioText(replayRatioPt)],
+      ['handler CPU per first call, ms', iqr(summarize(warm.first.ours.cpuMs)), iqr(summarize(warm.first.bare.cpuMs)), iqr(summarize(warm.first.powertools.cpuMs)),
+        times(summarize(warm.first.ours.cpuMs).median / summarize(warm.first.bare.cpuMs).median),
+        times(summarize(warm.first.ours.cpuMs).median / summarize(warm.first.powertools.cpuMs).median)],
+      ['handler CPU per replay, ms', iqr(summarize(warm.replay.ours.cpuMs)), '–', iqr(summarize(warm.replay.powertools.cpuMs)), '',
+        times(summarize(warm.replay.ours.cpuMs).median / summarize(warm.replay.powertools.cpuMs).median)],
+      ['CPU of all first calls / n, ms', cpuMean(warm.first.ours), cpuMean(warm.first.bare), cpuMean(warm.first.powertools), '', ''],
+      ['CPU of all replays / n, ms', cpuMean(warm.replay.ours), '–', cpuMean(warm.replay.powertools), '', ''],
+    ]), '');
+    out.push('Latency ratios pair the medians of interleaved blocks of requests. Handler CPU: `process.cpuUsage()` around each '
+      + 'handler call in a process that does nothing else (waiting on DynamoDB Local or the simulator costs no CPU); it '
+      + 'includes the SDK, JSON logs and EMF lines, and garbage collection.', '');
+    targets.push({ target: 'warm first call ≤ 1.0 × powertools', measured: ratioText(firstRatioPt), ...judgeRatio(firstRatioPt, 1) });
+    const cpuFirst = summarize(warm.first.ours.cpuMs).median;
+    const cpuReplay = summarize(warm.replay.ours.cpuMs).median;
+    const floor = `bare's one Connect call: ${num(summarize(warm.first.bare.cpuMs).median)} ms`;
+    targets.push({ target: 'handler CPU ≤ 1 ms per request at the median (first call)', measured: `${num(cpuFirst)} ms (${floor})`, status: cpuFirst <= 1 ? 'met' : 'missed' });
+    targets.push({ target: 'handler CPU ≤ 1 ms per request at the median (replay)', measured: `${num(cpuReplay)} ms`, status: cpuReplay <= 1 ? 'met' : 'missed' });
+  } else {
+    targets.push({ target: 'warm first call ≤ 1.0 × powertools', measured: '–', status: 'not measured' });
+  }
+
+  // Replay
+  if (replay) {
+    const ops = (trips: RoundTrips): string => Object.entries(trips.dynamodbOperations).map(([op, n]) => `${op} ${num(n)}`).join(', ') || 'none';
+    out.push(`## Round trips per request (${replay.n} requests each, counted at a proxy before DynamoDB Local and at the Connect simulator)`, '');
+    out.push(table(['', 'DynamoDB round trips', 'operations', 'Connect calls'], IDEMPOTENT.flatMap((variant) => [
+      [`${v(variant)}, first call`, num(replay.firstCall[variant].dynamodb), ops(replay.firstCall[variant]), num(replay.firstCall[variant].connect)],
+      [`${v(variant)}, replay`, num(replay.replay[variant].dynamodb), ops(replay.replay[variant]), num(replay.replay[variant].connect)],
+    ])), '');
+    const ours = replay.replay.ours;
+    targets.push({
+      target: 'a replay: one DynamoDB round trip, no Connect call',
+      measured: `${num(ours.dynamodb)} round trip(s) (${ops(ours)}), ${num(ours.connect)} Connect call(s)`,
+      status: ours.dynamodb === 1 && ours.connect === 0 ? 'met' : 'missed',
+    });
+  }
+
+  // Synth
+  if (synth) {
+    const r = ratio(synth.timesMs.outboundCaller, synth.timesMs.nodejsFunction);
+    out.push(`## Synth (in-process, new App per synth, asset cache cleared, built-in validation off; ${synth.timesMs.outboundCaller.length} measured synths each after one unmeasured)`, '');
+    out.push(table(['stack', 'synth, ms', 'first synth in the process, ms', 'resources'], [
+      ['OutboundCaller (pre-bundled handlers)', iqr(summarize(synth.timesMs.outboundCaller)), num(synth.firstMs.outboundCaller), String(synth.resources.outboundCaller)],
+      ['NodejsFunction stack (the same two handlers bundled at synth)', iqr(summarize(synth.timesMs.nodejsFunction)), num(synth.firstMs.nodejsFunction), String(synth.resources.nodejsFunction)],
+      ['ratio', ratioText(r), times(synth.firstMs.outboundCaller / synth.firstMs.nodejsFunction), ''],
+    ]), '');
+    targets.push({ target: 'synth ≤ 0.1 × the NodejsFunction stack', measured: ratioText(r), ...judgeRatio(r, 0.1) });
+  } else {
+    targets.push({ target: 'synth ≤ 0.1 × the NodejsFunction stack', measured: '–', status: 'not measured' });
+  }
+
+  out.push('## Targets (DESIGN.md §8, issue 6)', '');
+  out.push(table(['target', 'measured', 'status'], targets.map((t) => [t.target, t.measured, t.note ? `${t.status} (${t.note})` : t.status])), '');
+  if (report.problems.length > 0) {
+    out.push('## Problems seen', '', ...report.problems.slice(0, 20).map((p) => `- ${p}`), '');
+  }
+  if (report.profiles) {
+    const profiles = report.profiles;
+    out.push('## Where the CPU time goes (--cpu-prof: unminified builds, separate runs)', '');
+    for (const kind of ['cold', 'warm'] as const) {
+      const groups = profiles[kind].ours.slice(0, 12).map(([group]) => group);
+      const shareOf = (variant: Variant, group: string): string => {
+        const found = profiles[kind][variant].find(([g]) => g === group);
+        return found ? `${(found[1] * 100).toFixed(1)} %` : '–';
+      };
+      out.push(kind === 'cold'
+        ? 'Cold process (load and one first call), self time as a share of busy CPU time:'
+        : `Warm process (${report.options.requests} first calls and ${report.options.requests} replays), self time as a share of busy CPU time:`, '');
+      out.push(table(['', v('ours'), v('bare'), v('powertools')],
+        groups.map((group) => [group, shareOf('ours', group), shareOf('bare', group), shareOf('powertools', group)])), '');
+    }
+    out.push(`Profiles (Chrome DevTools or speedscope): ${profiles.files.map((p) => `\`profiles/${p}\``).join(', ')}.`, '');
+  }
+  out.push(`Phases: ${Object.entries(report.durationsMs).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')}.`, '');
+  return { markdown: out.join('\n'), targets };
+}
+
+// ---------------------------------------------------------------- main
+
+function versionOf(name: string): string {
+  try {
+    // Not through require.resolve: some packages do not export their package.json.
+    return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (process.argv.includes('--help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+  // This process's own SDK clients (table creation) would warn about Node 20 too.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const startedAt = new Date();
+  const started = Date.now();
+  const durationsMs: Record<string, number> = {};
+  const phase = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = Date.now();
+    log(`bench: ${name}…`);
+    try {
+      return await fn();
+    } finally {
+      durationsMs[name] = Date.now() - t;
+    }
+  };
+  const runId = randomUUID().slice(0, 8);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-bench-'));
+  const problems: string[] = [];
+  let ddb: DynamoDbLocal | undefined;
+  let sim: ConnectSimulator | undefined;
+  let proxy: CountingProxy | undefined;
+  const loadBefore = os.loadavg()[0];
+
+  // DynamoDB Local starts in the background while the bundles build.
+  const ddbStarting = startDynamoDbLocal();
+  ddbStarting.then((local) => { ddb = local; }, () => undefined);
+
+  const cleanup = async (): Promise<void> => {
+    for (const child of children) child.kill('SIGKILL');
+    await proxy?.stop();
+    await sim?.stop();
+    await ddbStarting.then((local) => local.stop(), () => undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  const interrupted = (signal: NodeJS.Signals): void => {
+    log(`bench: ${signal}, stopping everything`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    const shipped = {
+      file: path.join(REPO_ROOT, 'assets', 'lambda', 'outbound-caller.lambda', 'index.js'),
+      metafile: path.join(REPO_ROOT, 'assets', 'lambda', 'outbound-caller.lambda.meta.json'),
+    };
+    if (!fs.existsSync(shipped.file) || !fs.existsSync(shipped.metafile)) {
+      throw new Error('bench: assets/lambda/outbound-caller.lambda is missing: run `npx projen bundle` (or `npx projen bench`, which does)');
+    }
+    const oursEntry = options.oursEntry ? path.relative(REPO_ROOT, path.resolve(options.oursEntry)) : 'lambda/outbound-caller.lambda.ts';
+    const built = await phase('build', () => {
+      const baselines = {
+        bare: buildBundle('test/bench/baselines/bare-handler.ts', path.join(tmp, 'bare')),
+        powertools: buildBundle('test/bench/baselines/powertools-handler.ts', path.join(tmp, 'powertools')),
+      };
+      const layers = {
+        dynamodb: buildBundle(LAYER_ENTRY.dynamodb, path.join(tmp, 'layer-dynamodb')).file,
+        phone: buildBundle(LAYER_ENTRY.phone, path.join(tmp, 'layer-phone')).file,
+      };
+      const ours = options.oursEntry ? buildBundle(oursEntry, path.join(tmp, 'ours')) : shipped;
+      // The worker is plain JavaScript: no TypeScript tooling in the measured processes.
+      const workerJs = path.join(tmp, 'worker.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('esbuild') as typeof import('esbuild')).buildSync({
+        entryPoints: [path.join(__dirname, 'worker.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outfile: workerJs,
+        logLevel: 'error',
+      });
+      return { baselines, layers, ours, workerJs };
+    });
+    const bytes = await phase('bytes', () => measureBytes(tmp, oursEntry, built.ours, built.baselines));
+
+    const servers = await phase('start DynamoDB Local and the simulator', async () => {
+      const local = await ddbStarting;
+      await Promise.all([createLedgerTable(local.endpoint, TABLE.ours), createLedgerTable(local.endpoint, TABLE.powertools)]);
+      sim = await ConnectSimulator.start({ quota: false });
+      proxy = await CountingProxy.start(local.endpoint);
+      return { dynamodb: local.endpoint, connect: sim.url };
+    });
+    const stage: Stage = {
+      tmp,
+      workerJs: built.workerJs,
+      bundles: { ours: built.ours.file, bare: built.baselines.bare.file, powertools: built.baselines.powertools.file },
+      layers: built.layers,
+      entries: { ours: oursEntry, bare: 'test/bench/baselines/bare-handler.ts', powertools: 'test/bench/baselines/powertools-handler.ts' },
+      env: {
+        ours: childEnv('ours', tmp, servers.dynamodb, servers.connect),
+        bare: childEnv('bare', tmp, servers.dynamodb, servers.connect),
+        powertools: childEnv('powertools', tmp, servers.dynamodb, servers.connect),
+      },
+      options,
+    };
+
+    await phase('warm up DynamoDB Local', () => warmUpServers(stage, runId));
+    sim!.reset();
+    const cold = await phase('cold start', () => measureCold(stage, runId, log));
+    problems.push(...cold.problems);
+    sim!.reset();
+    const warm = await phase('warm', () => measureWarm(stage, runId, log));
+    problems.push(...warm.problems);
+    sim!.reset();
+    const replay = await phase('replay check', () => checkReplay(stage, proxy!, sim!, runId));
+    problems.push(...replay.problems);
+    const profiles = options.cpuProf
+      ? await phase('cpu profiles', () => writeProfiles(stage, runId, path.join(options.out, 'profiles')))
+      : undefined;
+
+    await phase('stop servers', async () => {
+      await proxy?.stop();
+      await sim?.stop();
+      await ddb?.stop();
+      proxy = undefined;
+      sim = undefined;
+      ddb = undefined;
+    });
+    const synth = options.synth ? await phase('synth', () => measureSynth(options)) : undefined;
+
+    durationsMs.total = Date.now() - started;
+    const environment: Record<string, string> = {
+      'handlerNode': options.node === process.execPath ? process.version : path.basename(options.node),
+      'handler processes on Node': options.node === process.execPath
+        ? `${process.version} (the machine's; Lambda runs nodejs24.x)` : options.node,
+      'CPU': `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+      'load average (1 min) before / after': `${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`,
+      'esbuild': versionOf('esbuild'),
+      '@aws-sdk/client-connect': versionOf('@aws-sdk/client-connect'),
+      '@aws-sdk/client-dynamodb': versionOf('@aws-sdk/client-dynamodb'),
+      '@aws-lambda-powertools/idempotency': versionOf('@aws-lambda-powertools/idempotency'),
+      'libphonenumber-js': versionOf('libphonenumber-js'),
+      'aws-cdk-lib': versionOf('aws-cdk-lib'),
+      'esbuild flags': shippedEsbuildFlags().join(' '),
+      ...(options.oursEntry ? { 'OutboundCaller built from': oursEntry } : {}),
+    };
+    const layerBytes = { dynamodb: bytesOf(built.layers.dynamodb).raw, phone: bytesOf(built.layers.phone).raw };
+    const report: Report = { options, startedAt, durationsMs, environment, bytes, layerBytes, cold, warm, replay, synth, profiles, problems };
+    const { markdown, targets } = render(report);
+    fs.mkdirSync(options.out, { recursive: true });
+    fs.writeFileSync(path.join(options.out, 'bench.md'), markdown + '\n');
+    fs.writeFileSync(path.join(options.out, 'bench.json'), JSON.stringify({
+      ...report,
+      bytes: {
+        ...bytes,
+        breakdown: Object.fromEntries(Object.entries(bytes.breakdown).map(([variant, b]) => [variant, {
+          outputBytes: b.outputBytes, phoneMetadataBytes: b.phoneMetadataBytes, byPackage: Object.fromEntries(b.byPackage),
+        }])),
+      },
+      targets,
+    }, null, 2) + '\n');
+    process.stdout.write(markdown + '\n');
+    log(`bench: wrote ${path.relative(process.cwd(), path.join(options.out, 'bench.md'))} in ${(durationsMs.total / 1000).toFixed(0)} s`);
+    // Times never fail the run; wrong answers do (the figures would measure something else).
+    if (problems.length > 0) log(`bench: ${problems.length} request(s) were not answered as expected; see "Problems seen"`);
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -122,8 +122,11 @@ function handlerEntry(name: string, constructName: string): void {
     bundlingOptions,
   });
   const task = project.tasks.tryFind(`bundle:lambda/${name}.lambda`)!;
+  const outfile = `assets/lambda/${name}.lambda/index.js`;
+  // Written beside, then renamed: a test or the sandbox loading the bundle never reads half a file.
   task.reset(`esbuild --bundle lambda/${name}.lambda.ts ${ESBUILD_FLAGS} `
-    + `--metafile=assets/lambda/${name}.lambda.meta.json --outfile=assets/lambda/${name}.lambda/index.js`);
+    + `--metafile=assets/lambda/${name}.lambda.meta.json --outfile=${outfile}.next`);
+  task.exec(`mv ${outfile}.next ${outfile}`);
 }
 handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');

@@ -1,0 +1,96 @@
+/**
+ * The example app the sandbox synthesizes: one stack with `OutboundCaller`
+ * and its defaults (IAM auth, a new REST API, a new ledger table), with
+ * fixed example ids. Synthesized in-process; the handler asset is the
+ * pre-built bundle from assets/, so neither esbuild nor Docker runs here.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { OutboundCaller } from '../../src';
+
+/** Fixed example ids, shaped like the real ones. */
+export const EXAMPLE = {
+  stackName: 'OutboundCallerSandbox',
+  account: '111122223333',
+  region: 'us-east-1',
+  instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
+  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
+  sourcePhoneNumber: '+14155550100',
+} as const;
+
+/** A CloudFormation template, as far as the sandbox reads it. */
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+}
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+}
+
+export interface SynthResult {
+  readonly template: CfnTemplate;
+  readonly stackName: string;
+  /**
+   * Logical id of each AWS::Lambda::Function → SHA-256 of the `index.js` the
+   * cloud assembly stages for it (what `cdk deploy` would upload), to find the
+   * shipped bundle in assets/ it came from.
+   */
+  readonly functionCode: Record<string, string>;
+}
+
+/** Builds the example stack in `app`. */
+export function exampleStack(app: App): Stack {
+  const stack = new Stack(app, EXAMPLE.stackName, {
+    env: { account: EXAMPLE.account, region: EXAMPLE.region },
+  });
+  new OutboundCaller(stack, 'Caller', {
+    instanceId: EXAMPLE.instanceId,
+    contactFlowId: EXAMPLE.contactFlowId,
+    sourcePhoneNumber: EXAMPLE.sourcePhoneNumber,
+  });
+  return stack;
+}
+
+/**
+ * Synthesizes the example app into a temporary cloud assembly, returns the
+ * stack's template and removes the assembly again.
+ */
+export function synthExampleTemplate(): SynthResult {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-sandbox-'));
+  try {
+    const app = new App({ outdir });
+    const stack = exampleStack(app);
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
+    return { template, stackName: stack.stackName, functionCode: stagedFunctionCode(outdir, template) };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Maps each function's S3 asset (Code.S3Key) to its staged directory and hashes the index.js in it. */
+function stagedFunctionCode(outdir: string, template: CfnTemplate): Record<string, string> {
+  const dirByObjectKey = new Map<string, string>();
+  for (const file of fs.readdirSync(outdir).filter((f) => f.endsWith('.assets.json'))) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as {
+      files?: Record<string, { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }>;
+    };
+    for (const asset of Object.values(manifest.files ?? {})) {
+      for (const destination of Object.values(asset.destinations ?? {})) {
+        if (asset.source?.path && destination.objectKey) dirByObjectKey.set(destination.objectKey, asset.source.path);
+      }
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const key = resource.Type === 'AWS::Lambda::Function' ? resource.Properties?.Code?.S3Key : undefined;
+    const dir = typeof key === 'string' ? dirByObjectKey.get(key) : undefined;
+    const file = dir ? path.join(outdir, dir, 'index.js') : undefined;
+    if (file && fs.existsSync(file)) out[id] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return out;
+}

@@ -1,0 +1,447 @@
+/**
+ * The sandbox as a user runs it: `npx projen sandbox --port <port>` as a child
+ * process (projen runs the bundle task first), driven with a plain HTTP client,
+ * then stopped with SIGINT; nothing may be left running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ApiFront, frontConfigFromTemplate, matchRoute, validateJsonSchema, type FrontConfig } from './local/api-front';
+import { createLocalDynamoDbClient } from './local/dynamodb-local';
+import { synthExampleTemplate } from './local/example-app';
+
+const ROOT = path.join(__dirname, '..');
+const START_TIMEOUT_MS = 75_000;
+const DESTINATION = '+12125550123';
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+interface SandboxInfo {
+  url: string;
+  routes: string[];
+  sandboxPid: number;
+  callerHeader: string;
+  dynamodb: { endpoint: string; pid: number; tableName: string };
+  connect: { endpoint: string };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the README's command in its own process group (as a terminal would), collecting its output. */
+function runSandbox(args: string[]): Running {
+  const child = spawn('npx', ['projen', 'sandbox', ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitForOutput(run: Running, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedWith: string | undefined;
+  void run.exited.then((e) => { exitedWith = JSON.stringify(e); });
+  while (Date.now() < deadline) {
+    const m = pattern.exec(run.stdout());
+    if (m) return m;
+    if (exitedWith) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${pattern} in the sandbox output (exit: ${exitedWith ?? 'still running'})\n`
+    + `--- stdout ---\n${run.stdout()}\n--- stderr ---\n${run.stderr()}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
+}
+
+let port: number;
+let sandbox: Running;
+let info: SandboxInfo;
+let api: string;
+let firstContactId: string;
+
+const json = async (res: Response): Promise<any> => res.json();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const putOnce = (body: unknown, headers: Record<string, string> = {}): Promise<Response> => fetch(api, {
+  method: 'PUT',
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+/** A well-behaved client: API Gateway's throttle (2/s, burst 5) answers 429 with Retry-After; wait and retry. */
+async function put(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await putOnce(body, headers);
+    if (res.status !== 429 || res.headers.get('x-amzn-errortype') !== 'TooManyRequestsException' || attempt === 4) return res;
+    await res.arrayBuffer();
+    await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+  }
+}
+
+describe('npx projen sandbox', () => {
+  beforeAll(async () => {
+    port = await freePort();
+    sandbox = runSandbox(['--port', String(port)]);
+    await waitForOutput(sandbox, /^Ready in \d+\.\d s.*$/m, START_TIMEOUT_MS);
+    info = await (await fetch(`http://127.0.0.1:${port}/_sandbox/info`)).json() as SandboxInfo;
+    api = info.url;
+  }, START_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    // Only if a test failed before the SIGINT test: take the whole group down.
+    if (sandbox?.child.exitCode === null && sandbox.child.signalCode === null) {
+      try {
+        process.kill(-sandbox.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  test('prints what the construct creates (read from the template), the URL, curl commands and the start time', () => {
+    const out = sandbox.stdout();
+    expect(api).toBe(`http://127.0.0.1:${port}/contact/outbound-voice`);
+    expect(out).toContain('PUT /contact/outbound-voice  (REGIONAL REST API, stage prod)');
+    expect(out).toContain('AWS_IAM (SigV4) · throttle rate 2/s, burst 5 · body checked against model StartOutboundVoiceContactRequest');
+    expect(out).toMatch(/pk \(S, HASH\) · PAY_PER_REQUEST · TTL on expiresAt · PITR on · SSE on/);
+    expect(out).toMatch(/Allow connect:StartOutboundVoiceContact on arn:\$\{AWS::Partition\}:connect:us-east-1:111122223333:instance\/[0-9a-f-]{36}\/contact\/\*/);
+    expect(out).toMatch(/Allow dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem.* on table /);
+    expect(out).toMatch(/nodejs24\.x · arm64 · 256 MB · 25 s timeout/);
+    expect(out).toContain(`curl -i -X PUT ${api} -H 'Content-Type: application/json' -H 'Idempotency-Key: `);
+    expect(out).toContain(`http://127.0.0.1:${port}/_sandbox/connect/fail-next`);
+    expect(out).toContain("-H 'x-sandbox-caller: alice'");
+    expect(out).toContain(info.dynamodb.endpoint);
+  });
+
+  test('places a call (200, envelope, x-request-id) and replays it byte for byte', async () => {
+    const first = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1' });
+    const firstBody = await first.text();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const parsed = JSON.parse(firstBody);
+    firstContactId = parsed.data.id;
+    expect(parsed).toEqual({ success: true, data: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), created_at: expect.any(String) } });
+    expect(new Date(parsed.data.created_at).toISOString()).toBe(parsed.data.created_at);
+
+    const replay = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1' });
+    expect(replay.status).toBe(200);
+    expect(await replay.text()).toBe(firstBody);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
+  });
+
+  test('invalid requests get 400 VALIDATION_ERROR: from the gateway model and from the handler', async () => {
+    const unknownField = await put({ DestinationPhoneNumber: DESTINATION, Destination: 'typo' }, { 'Idempotency-Key': 'sandbox-test-2' });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await json(unknownField)).toEqual({
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: expect.any(String), details: [] },
+    });
+
+    const notANumber = await put({ DestinationPhoneNumber: '+10005550123' }, { 'Idempotency-Key': 'sandbox-test-2' });
+    expect(notANumber.status).toBe(400);
+    const body = await json(notANumber);
+    expect(body.error.code).toBe('VALIDATION_ERROR');
+    expect(body.error.details[0].field).toBe('DestinationPhoneNumber');
+    expect(JSON.stringify(body)).not.toContain('10005550123');
+  });
+
+  test('the documented endpoint makes Connect fail the next call: 404 RESOURCE_NOT_FOUND', async () => {
+    const inject = await fetch(`http://127.0.0.1:${port}/_sandbox/connect/fail-next`, {
+      method: 'POST',
+      body: JSON.stringify({ error: 'ResourceNotFoundException' }),
+    });
+    expect(inject.status).toBe(200);
+    const res = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-3' });
+    expect(res.status).toBe(404);
+    expect((await json(res)).error.code).toBe('RESOURCE_NOT_FOUND');
+  });
+
+  test('the ledger in DynamoDB Local holds one COMPLETED item for the call, without the phone number', async () => {
+    const ddb = createLocalDynamoDbClient(info.dynamodb.endpoint);
+    try {
+      const scan = await ddb.send(new ScanCommand({ TableName: info.dynamodb.tableName, ConsistentRead: true }));
+      // Idempotency items: the partition key is a SHA-256 of caller + key. (Other items, e.g. call statuses, may exist.)
+      const calls = (scan.Items ?? []).filter((i) => /^[0-9a-f]{64}$/.test(i.pk.S ?? ''));
+      expect(calls).toHaveLength(1); // the call Connect refused released its claim
+      const item = calls[0];
+      expect(item.status.S).toBe('COMPLETED');
+      expect(JSON.parse(item.responseBody.S!).data.id).toBe(item.contactId.S);
+      expect(item.contactId.S).toBe(firstContactId);
+      expect(JSON.stringify(scan.Items)).not.toContain(DESTINATION.slice(2));
+    } finally {
+      ddb.destroy();
+    }
+  });
+
+  test('x-sandbox-caller picks the caller: the same key from another caller is another call', async () => {
+    const mine = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1' });
+    const alices = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1', 'x-sandbox-caller': 'alice' });
+    expect(alices.status).toBe(200);
+    expect(alices.headers.get('idempotent-replayed')).toBeNull();
+    expect((await json(alices)).data.id).not.toBe((await json(mine)).data.id);
+
+    const anonymous = await put({ DestinationPhoneNumber: DESTINATION }, { 'x-sandbox-caller': 'none' });
+    expect(anonymous.status).toBe(403);
+    expect((await json(anonymous)).error.code).toBe('FORBIDDEN');
+  });
+
+  test('the call-status GET shows a call moving from INITIATED to DISCONNECTED (contact events delivered locally)', async () => {
+    const status = info.routes.find((r) => r.startsWith('GET ') && /\{\w+\}$/.test(r));
+    expect(status).toBe('GET /contact/outbound-voice/{contactId}');
+    const placed = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': `status-${Date.now()}` });
+    expect(placed.status).toBe(200);
+    const id = (await json(placed)).data.id as string;
+    const url = `http://127.0.0.1:${port}/contact/outbound-voice/${id}`;
+    const seen: string[] = [];
+    const deadline = Date.now() + 15_000;
+    let last: any;
+    while (Date.now() < deadline) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      last = (await json(res)).data;
+      if (seen[seen.length - 1] !== last.status) seen.push(last.status);
+      if (last.status === 'DISCONNECTED') break;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(seen[0]).toMatch(/^(PLACED|INITIATED)$/);
+    expect(seen).toContain('CONNECTED_TO_SYSTEM');
+    expect(seen[seen.length - 1]).toBe('DISCONNECTED');
+    expect(last.events.map((event: { type: string }) => event.type)).toEqual(['INITIATED', 'CONNECTED_TO_SYSTEM', 'DISCONNECTED']);
+    expect(last.events[2].disconnect_reason).toBe('CUSTOMER_DISCONNECT');
+    // Another caller cannot see it.
+    expect((await fetch(url, { headers: { 'x-sandbox-caller': 'alice' } })).status).toBe(404);
+  });
+
+  test('other routes get API Gateway\'s answer in the envelope (403 FORBIDDEN)', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/contact/inbound`, { method: 'GET' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await json(res)).error.code).toBe('FORBIDDEN');
+  });
+
+  test('the construct\'s throttle (burst 5) answers 429 RATE_LIMITED with Retry-After', async () => {
+    // Bodies the model refuses: they take a throttle token but never reach Connect.
+    const answers = await Promise.all(Array.from({ length: 12 }, () => putOnce({ Nope: true })));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(6);
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(6);
+    expect(limited[0].headers.get('retry-after')).toBe('1');
+    expect((await json(limited[0])).error.code).toBe('RATE_LIMITED');
+  });
+
+  test('a port already in use: a clear message and a non-zero exit', async () => {
+    const second = runSandbox(['--port', String(port)]);
+    const { code } = await second.exited;
+    expect(code).not.toBe(0);
+    expect(second.stderr()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    // The running sandbox is unaffected.
+    expect((await fetch(`http://127.0.0.1:${port}/_sandbox/info`)).status).toBe(200);
+  }, 60_000);
+
+  test('SIGINT stops everything: exit 0, DynamoDB Local\'s JVM gone, no process left', async () => {
+    expect(alive(info.dynamodb.pid)).toBe(true);
+    process.kill(info.sandboxPid, 'SIGINT');
+    const exit = await sandbox.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(sandbox.stdout()).toContain('Stopped: API front, Connect simulator, DynamoDB Local.');
+    expect(await waitUntil(() => !alive(info.dynamodb.pid) && !alive(info.sandboxPid), 5_000)).toBe(true);
+    // Nothing left in the process group the command ran in.
+    expect(await waitUntil(() => !alive(-sandbox.child.pid!), 5_000)).toBe(true);
+    await expect(fetch(`http://127.0.0.1:${port}/_sandbox/info`)).rejects.toThrow();
+  }, 30_000);
+});
+
+describe('the local API Gateway front (in-process, a stub handler)', () => {
+  let config: FrontConfig;
+  let front: ApiFront;
+  let events: APIGatewayProxyEvent[];
+  let answer: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+  beforeAll(async () => {
+    config = frontConfigFromTemplate(synthExampleTemplate().template);
+    front = new ApiFront();
+    await front.listen(0);
+    const fnId = config.routes[0].functionLogicalId;
+    front.configure(config, new Map([[fnId, {
+      functionName: 'stub',
+      timeoutMs: 2_000,
+      handler: async (event) => {
+        events.push(event);
+        return answer(event);
+      },
+    }]]));
+  }, 60_000);
+  afterAll(() => front?.stop());
+  beforeEach(() => {
+    events = [];
+    answer = async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' });
+  });
+
+  /** A raw request: repeated headers and exact bytes, which fetch cannot send. */
+  function request(method: string, urlPath: string, headers: Record<string, string | string[]>, body?: Buffer): Promise<{
+    status: number; headers: Record<string, string | string[] | undefined>; body: Buffer;
+  }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${front.url}${urlPath}`, { method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  test('reads the route, throttle, model and gateway responses from the template', () => {
+    const putRoute = config.routes.find((r) => r.method === 'PUT')!;
+    expect(putRoute).toMatchObject({
+      path: '/contact/outbound-voice',
+      authorizationType: 'AWS_IAM',
+      validateBody: true,
+      throttle: { rateLimit: 2, burstLimit: 5, source: '/~1contact~1outbound-voice PUT' },
+    });
+    expect(putRoute.models['application/json'].additionalProperties).toBe(false);
+    expect(config.gatewayResponses.THROTTLED.templates['application/json']).toContain('RATE_LIMITED');
+    expect(config.stageName).toBe('prod');
+  });
+
+  test('turns a request into a REST proxy event the way API Gateway does', async () => {
+    const raw = Buffer.concat([Buffer.from('{"DestinationPhoneNumber":"+12125550123","Name":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const res = await request('PUT', '/contact/outbound-voice?a=1&a=2&b=x', {
+      'Content-Type': 'application/json',
+      'X-Custom': ['one', 'two'],
+      'x-sandbox-caller': 'bob',
+    }, raw);
+    expect(res.status).toBe(200);
+    expect(events).toHaveLength(1);
+    const event = events[0];
+    expect(event.httpMethod).toBe('PUT');
+    expect(event.path).toBe('/contact/outbound-voice');
+    expect(event.resource).toBe('/contact/outbound-voice');
+    expect(event.headers['Content-Type']).toBe('application/json');
+    expect(event.headers['X-Custom']).toBe('two');
+    expect(event.multiValueHeaders['X-Custom']).toEqual(['one', 'two']);
+    expect(Object.keys(event.headers).map((h) => h.toLowerCase())).not.toContain('x-sandbox-caller');
+    expect(event.headers['X-Forwarded-For']).toBe('127.0.0.1');
+    expect(event.queryStringParameters).toEqual({ a: '2', b: 'x' });
+    expect(event.multiValueQueryStringParameters).toEqual({ a: ['1', '2'], b: ['x'] });
+    // Not valid UTF-8: base64, byte for byte.
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body!, 'base64').equals(raw)).toBe(true);
+    expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-amzn-requestid']).toBe(event.requestContext.requestId);
+    expect(event.requestContext.stage).toBe('prod');
+    expect(event.requestContext.identity.userArn).toBe('arn:aws:iam::111122223333:user/bob');
+    expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
+
+    await request('PUT', '/contact/outbound-voice', { 'Content-Type': 'application/json' }, Buffer.from('{"DestinationPhoneNumber":"+12125550123"}'));
+    expect(events[1].isBase64Encoded).toBe(false);
+    expect(events[1].body).toBe('{"DestinationPhoneNumber":"+12125550123"}');
+    expect(events[1].requestContext.identity.userArn).toBe('arn:aws:iam::111122223333:user/sandbox');
+    expect(events[1].requestContext.requestId).not.toBe(event.requestContext.requestId);
+  });
+
+  test('passes the function\'s answer through: status, headers, multi-value headers, base64 bodies', async () => {
+    answer = async () => ({
+      statusCode: 201,
+      headers: { 'x-one': '1' },
+      multiValueHeaders: { 'x-many': ['a', 'b'] },
+      body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+      isBase64Encoded: true,
+    });
+    const res = await request('PUT', '/contact/outbound-voice', { 'Content-Type': 'application/json' }, Buffer.from('{"DestinationPhoneNumber":"+12125550123"}'));
+    expect(res.status).toBe(201);
+    expect(res.headers['x-one']).toBe('1');
+    expect(res.headers['x-many']).toBe('a, b');
+    expect([...res.body]).toEqual([0, 1, 2, 255]);
+  });
+
+  test('a failing function is API Gateway\'s 502, in the construct\'s envelope', async () => {
+    answer = async () => {
+      throw new Error('boom');
+    };
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const res = await request('PUT', '/contact/outbound-voice', { 'Content-Type': 'application/json' }, Buffer.from('{"DestinationPhoneNumber":"+12125550123"}'));
+      expect(res.status).toBe(502);
+      expect(JSON.parse(res.body.toString()).error.code).toBe('INTERNAL_ERROR');
+      expect(res.body.toString()).not.toContain('boom');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  test('matches path parameters as API Gateway does', () => {
+    const routes = [
+      { ...config.routes[0], method: 'GET', path: '/contact/outbound-voice/{contactId}' },
+      { ...config.routes[0], method: 'GET', path: '/contact/outbound-voice/latest' },
+      { ...config.routes[0], method: 'ANY', path: '/files/{proxy+}' },
+    ];
+    expect(matchRoute(routes, 'GET', '/contact/outbound-voice/abc%2Fd')).toMatchObject({ pathParameters: { contactId: 'abc/d' } });
+    expect(matchRoute(routes, 'GET', '/contact/outbound-voice/latest')).toMatchObject({ route: routes[1], pathParameters: null });
+    expect(matchRoute(routes, 'GET', '/contact/outbound-voice')).toBeUndefined();
+    expect(matchRoute(routes, 'GET', '/contact/outbound-voice/a/b')).toBeUndefined();
+    expect(matchRoute(routes, 'DELETE', '/files/a/b')).toMatchObject({ pathParameters: { proxy: 'a/b' } });
+  });
+
+  test('validates bodies against the template\'s JSON-schema model', () => {
+    const schema = config.routes.find((r) => r.method === 'PUT')!.models['application/json'];
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123' })).toEqual([]);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', Attributes: { ok_key: 'v' }, RingTimeoutInSeconds: 30 })).toEqual([]);
+    expect(validateJsonSchema(schema, {})).toEqual(['(root): missing required property DestinationPhoneNumber']);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', Typo: 1 })).toEqual(['(root): property Typo is not allowed']);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '2125550123' })).toHaveLength(1);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', RingTimeoutInSeconds: 61 })).toHaveLength(1);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', RingTimeoutInSeconds: 15.5 })).toHaveLength(1);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', Attributes: { 'bad key': 'v' } })).toHaveLength(1);
+    expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', TrafficType: 'OTHER' })).toHaveLength(1);
+    expect(validateJsonSchema(schema, [])).toEqual(['(root): expected object, got array']);
+  });
+});

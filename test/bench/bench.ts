@@ -221,7 +221,9 @@ function childEnv(variant: Variant, home: string, dynamodbEndpoint: string, conn
     // The SDK warns once per process on Node < 22 (not on Lambda's nodejs24.x): the same for every variant, but noise.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  for (const [name, value] of Object.entries(handlerEnv({ tableName: TABLE[variant], dynamodbEndpoint, connectEndpoint }))) {
+  // The construct's defaults: call status on (the first call records the call and its status item in one transaction).
+  const defaults = { CALL_STATUS: 'true' };
+  for (const [name, value] of Object.entries(handlerEnv({ tableName: TABLE[variant], dynamodbEndpoint, connectEndpoint, overrides: defaults }))) {
     if (value !== undefined) env[name] = value;
   }
   return env;

@@ -155,7 +155,7 @@ benchTask.exec('ts-node --transpile-only --project test/tsconfig.json test/bench
 // Tests load the shipped bundle from assets/: make sure it is fresh.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
-project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox');
+project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox', '.jsii.tabl.json');
 // integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.
 project.gitignore.exclude('test/*.snapshot/asset.*');
 project.npmignore?.exclude('/.ci/', '/test/', '/lambda/', '*.cdk.out', 'cdk.out', '/.sandbox/', '/dist/');

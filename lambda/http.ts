@@ -28,17 +28,30 @@ export interface ErrorDetail {
   readonly message: string;
 }
 
+/**
+ * At most this many `details` entries: a 128 KiB body of thousands of tiny
+ * unknown fields would otherwise answer (and log) megabytes, near Lambda's
+ * 6 MB response limit.
+ */
+export const MAX_DETAILS = 50;
+
 /** An answer the pipeline decided on: thrown or returned, rendered by `errorResponse`. */
 export class ApiError extends Error {
+  readonly details: readonly ErrorDetail[];
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: readonly ErrorDetail[] = [],
+    details: readonly ErrorDetail[] = [],
     /** Seconds, for 409 and 429. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
+    this.details = details.length <= MAX_DETAILS ? details : [
+      ...details.slice(0, MAX_DETAILS),
+      { field: '(more)', message: `${details.length - MAX_DETAILS} more problems not listed` },
+    ];
   }
 }
 
@@ -89,10 +102,10 @@ export function readJsonBody(event: Pick<APIGatewayProxyEvent, 'headers' | 'body
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
-    // JSON.parse's message names the position, never anything of ours.
+  } catch {
+    // Not JSON.parse's message: it quotes the body, which may hold a phone number.
     throw new ApiError('VALIDATION_ERROR', 'The body is not valid JSON.', [
-      { field: '(body)', message: (error as Error).message },
+      { field: '(body)', message: 'must be valid JSON (UTF-8)' },
     ]);
   }
 }

@@ -808,9 +808,19 @@ function jsonType(value: unknown): string {
 
 const MAX_ECHO = 64;
 
-/** A caller-given name, shortened for messages. */
+/**
+ * Digits that could be (part of) a phone number in a name the caller chose:
+ * 5 or more digits, separated or not by spaces, dots, dashes or brackets.
+ */
+const NUMBER_LIKE = /\+?\d(?:[\s().-]*\d){4,}/g;
+
+/**
+ * A caller-given name, for messages and field paths (which reach the logs):
+ * number-like runs masked to their last 4 digits, then shortened.
+ */
 function truncate(name: string): string {
-  return name.length > MAX_ECHO ? `${name.slice(0, MAX_ECHO)}…` : name;
+  const masked = name.replace(NUMBER_LIKE, (run) => `***${run.replace(/\D/g, '').slice(-4)}`);
+  return masked.length > MAX_ECHO ? `${masked.slice(0, MAX_ECHO)}…` : masked;
 }
 
 /** A map key as shown in a field path ("Attributes.my key"). */

@@ -797,13 +797,10 @@ describe('the status GET has the same authorization as the PUT', () => {
     const { template } = build(props);
     const put = authorizationOf(methodOf(template, 'PUT').resource);
     const get = authorizationOf(methodOf(template, 'GET').resource);
-    const want = {
-      AuthorizationType: undefined,
-      ApiKeyRequired: undefined,
-      AuthorizerId: undefined,
-      AuthorizationScopes: undefined,
-      ...expected(template),
+    const absent: Record<string, unknown> = {
+      AuthorizationType: undefined, ApiKeyRequired: undefined, AuthorizerId: undefined, AuthorizationScopes: undefined,
     };
+    const want = { ...absent, ...expected(template) };
     expect(get).toEqual(want);
     expect(put).toEqual(want);
     // One authorizer at most, shared by both methods.

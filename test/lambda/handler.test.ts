@@ -295,6 +295,16 @@ describe('bad requests are refused before anything is written or called', () => 
     expect(await ledgerItems()).toHaveLength(0);
   });
 
+  test('details are capped at 50 entries plus a count, so a body of many small mistakes cannot answer megabytes', async () => {
+    const body: Record<string, unknown> = { DestinationPhoneNumber: DESTINATION };
+    for (let i = 0; i < 200; i++) body[`x${i}`] = 1;
+    const result = await call(body);
+    expect(result.statusCode).toBe(400);
+    const details = parse(result).error.details;
+    expect(details).toHaveLength(51);
+    expect(details[50]).toEqual({ field: '(more)', message: '150 more problems not listed' });
+  });
+
   test('a base64-encoded JSON body is decoded and accepted', async () => {
     const event = proxyEvent({ body: JSON.stringify({ DestinationPhoneNumber: DESTINATION }), base64: true, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
     expect((await handler(event, lambdaContext())).statusCode).toBe(200);

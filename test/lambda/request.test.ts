@@ -852,3 +852,26 @@ describe('several problems', () => {
     }
   });
 });
+
+describe('caller-chosen names never echo a phone number', () => {
+  test.each([
+    ['an unknown field', { 'call +1 201-555-0123': true }],
+    ['an attribute key', { Attributes: { 'Mobile_12015550123!': 'x' } }],
+    ['an answering-machine member', { AnswerMachineDetectionConfig: { 12015550123: true } }],
+  ])('%s: digits masked to the last 4 in field and message', (_name, extra) => {
+    const result = checkRequest({ DestinationPhoneNumber: '+12125550123', ...extra }, {
+      instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
+      contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
+      sourcePhoneNumber: '+14155550100',
+      allowedContactFlowIds: [],
+      allowedQueueIds: [],
+      allowedSourcePhoneNumbers: [],
+      blockPremiumRateNumbers: true,
+      allowCampaignCalls: false,
+    });
+    expect(result.ok).toBe(false);
+    const text = JSON.stringify(result);
+    expect(text).not.toMatch(/201.?555/);
+    expect(text).toContain('***0123');
+  });
+});

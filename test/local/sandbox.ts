@@ -591,7 +591,7 @@ async function main(): Promise<number> {
   front.configure(config, new Map([[fnId, local]]));
 
   // 8. Contact events: the template's EventBridge rule (its pattern) → its target function, as shipped.
-  const eventTarget = contactEventTarget(template, functionCode, names, args.quiet);
+  const eventTarget = contactEventTarget(template, functionCode, names);
   if (eventTarget) deliverContactEvent = eventTarget.deliver;
 
   const route = config.routes.find((r) => r.method === 'PUT') ?? config.routes[0];
@@ -676,7 +676,7 @@ interface EventTarget {
  * an asynchronous invocation is), then reported as dead-lettered.
  */
 function contactEventTarget(
-  template: CfnTemplate, functionCode: Record<string, string>, names: LocalNames, quiet: boolean,
+  template: CfnTemplate, functionCode: Record<string, string>, names: LocalNames,
 ): EventTarget | undefined {
   for (const [ruleId, rule] of ofType(template.Resources, 'AWS::Events::Rule')) {
     const pattern = rule.Properties?.EventPattern as Record<string, unknown> | undefined;

@@ -15,7 +15,7 @@
  * use PascalCase member names, so both spellings are read.
  *
  * Storage: one status item per call, keyed `contact#<ContactId>`, written with
- * the ledger record when the call is placed (one transaction), so it can be
+ * the ledger record when the call is placed (beside it, in parallel), so it can be
  * found by ContactId with a strongly consistent GetItem and no index. It holds
  * a hash of the caller (the GET route answers only that caller), the status,
  * and the history as a map keyed by event type.

@@ -17,11 +17,9 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type Update,
 } from '@aws-sdk/client-dynamodb';
 
 export type ItemStatus = 'IN_PROGRESS' | 'COMPLETED';
@@ -124,14 +122,19 @@ export class Ledger {
 
   /**
    * Records the placed call. Only our own claim is completed. With call
-   * status on, the call's status item is written in the same transaction.
+   * status on, the call's status item is written at the same time, beside
+   * it, not in a transaction: the record that keeps a call from being placed
+   * twice must never fail because of the status feature (and two parallel
+   * writes answer sooner than a transaction). The status item is only created,
+   * never overwritten, so events already recorded for the call are kept.
+   * Resolves to whether the status item is in place (always true without one).
    */
   async complete(
     claim: Claim, contactId: string, createdAt: string, responseBody: string,
     statusItem?: (expiresAtSeconds: number) => Record<string, AttributeValue>,
-  ): Promise<void> {
+  ): Promise<{ statusRecorded: boolean }> {
     const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + this.windowSeconds;
-    const update: Update = {
+    const record = this.client.send(new UpdateItemCommand({
       TableName: this.tableName,
       Key: { pk: { S: claim.pk } },
       UpdateExpression:
@@ -147,21 +150,17 @@ export class Ledger {
         ':expiresAt': { N: String(expiresAt) },
         ':claimId': { S: claim.claimId },
       },
-    };
-    try {
-      if (statusItem) {
-        await this.client.send(new TransactWriteItemsCommand({
-          TransactItems: [
-            { Update: update },
-            { Put: { TableName: this.tableName, Item: statusItem(expiresAt) } },
-          ],
-        }));
-      } else {
-        await this.client.send(new UpdateItemCommand(update));
-      }
-    } catch (error) {
-      throw new LedgerUnavailableError('complete', error);
-    }
+    }));
+    const status = statusItem
+      ? this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: statusItem(expiresAt),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      })).then(() => true, (error: unknown) => error instanceof ConditionalCheckFailedException)
+      : Promise.resolve(true);
+    const [recorded, statusRecorded] = await Promise.allSettled([record, status]);
+    if (recorded.status === 'rejected') throw new LedgerUnavailableError('complete', recorded.reason);
+    return { statusRecorded: statusRecorded.status === 'fulfilled' && statusRecorded.value };
   }
 
   /** Connect refused: nothing was placed, so a corrected or later request may go. */

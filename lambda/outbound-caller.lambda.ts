@@ -146,9 +146,10 @@ async function placeCall(
   const createdAt = new Date().toISOString();
   const responseBody = successBody(contactId, createdAt);
   try {
-    await ledger.complete(claim, contactId, createdAt, responseBody, config.callStatus
+    const { statusRecorded } = await ledger.complete(claim, contactId, createdAt, responseBody, config.callStatus
       ? (expiresAtSeconds) => newStatusItem({ contactId, caller, createdAt, expiresAtSeconds })
       : undefined);
+    if (!statusRecorded) log.error('call status item not written; the call is placed and recorded', { contactId });
   } catch (error) {
     log.error('ledger record failed; a retry after the claim deadline gets the same contact', {
       contactId, error: describe(error),

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { handlerEnv, INSTANCE_ID, loadBundle } from './bundle';
+import { applyContactEvent, newStatusItem, parseContactEvent } from '../../lambda/call-status';
+import { Ledger } from '../../lambda/ledger';
 import { ConnectSimulator } from '../local/connect-simulator';
 import { createLedgerTable, createLocalDynamoDbClient } from '../local/dynamodb-local';
 import { callEvent, lambdaContext, proxyEvent, type CallerIdentity, type ProxyHandler } from '../local/proxy-event';
@@ -133,4 +135,25 @@ test('with CALL_STATUS off the GET route answers 404 and no status item is writt
   const items = (await ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }))).Items ?? [];
   expect(items.some((item) => item.pk.S === `contact#${id}`)).toBe(false);
   process.env.CALL_STATUS = 'true';
+});
+
+test('recording a call again never resets its status: the status item is only created, never overwritten', async () => {
+  // Two records of one contact happen when the first record's ledger write failed after its status write
+  // succeeded, and a retry after the claim's deadline records the same ContactId again.
+  const ledger = new Ledger(ddb, tableName, 604800);
+  const id = `11111111-2222-4333-8444-${String(Date.now()).slice(-12)}`;
+  const statusItem = (expiresAtSeconds: number) => newStatusItem({ contactId: id, caller: 'IAM:arn:aws:iam::111122223333:user/alice', createdAt: '2026-11-25T08:00:00.000Z', expiresAtSeconds });
+  const claimOf = async (key: string) => {
+    const outcome = await ledger.claim({ caller: 'IAM:alice', idempotencyKey: key, fingerprint: 'f', deadlineMs: Date.now() + 10_000 });
+    if (outcome.kind !== 'claimed') throw new Error(outcome.kind);
+    return outcome.claim;
+  };
+  expect(await ledger.complete(await claimOf(`a-${id}`), id, '2026-11-25T08:00:00.000Z', '{}', statusItem)).toEqual({ statusRecorded: true });
+  const parsed = parseContactEvent(contactEvent(id, 'INITIATED', { initiationTimestamp: '2026-11-25T08:00:01.000Z' }));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  expect(await applyContactEvent(ddb, tableName, parsed.event)).toBe('recorded');
+  expect(await ledger.complete(await claimOf(`b-${id}`), id, '2026-11-25T08:00:00.000Z', '{}', statusItem)).toEqual({ statusRecorded: true });
+  const data = parse(await getStatus(id, ALICE)).data;
+  expect(data.status).toBe('INITIATED');
+  expect(data.events).toEqual([{ type: 'INITIATED', time: '2026-11-25T08:00:01.000Z' }]);
 });

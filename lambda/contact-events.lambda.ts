@@ -11,6 +11,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { applyContactEvent, parseContactEvent } from './call-status';
+import { LEDGER_CLIENT_CONFIG } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
 
 /** How long an event for a not-yet-recorded contact is worth retrying. */
@@ -25,10 +26,7 @@ const tableName = required('LEDGER_TABLE_NAME');
 const instanceId = required('INSTANCE_ID');
 const metricsNamespace = process.env.METRICS_NAMESPACE?.trim() || 'OutboundCaller';
 const logger = new Logger({ service: 'outbound-caller-contact-events' });
-const dynamodb = new DynamoDBClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-});
+const dynamodb = new DynamoDBClient(LEDGER_CLIENT_CONFIG);
 
 /** Thrown to have the event redelivered: the call it belongs to may not be recorded yet. */
 export class NotRecordedYetError extends Error {

@@ -20,7 +20,18 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+
+/**
+ * How every handler's DynamoDB client talks to the ledger: a hung attempt is
+ * abandoned after 3 s and retried (the SDK only warns on a request timeout
+ * unless told to throw), 3 attempts in all.
+ */
+export const LEDGER_CLIENT_CONFIG: DynamoDBClientConfig = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+};
 
 export type ItemStatus = 'IN_PROGRESS' | 'COMPLETED';
 

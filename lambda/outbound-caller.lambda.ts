@@ -20,7 +20,7 @@ import {
   ApiError, errorResponse, header, internalError, readJsonBody, successBody, successResponse,
 } from './http';
 import { callerIdentity } from './identity';
-import { fingerprint, Ledger, LedgerUnavailableError } from './ledger';
+import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
 import { maskPhoneNumber } from './phone';
 import { checkRequest } from './request';
@@ -36,10 +36,7 @@ const logger = new Logger({ service: 'outbound-caller' });
 // AWS_ENDPOINT_URL_CONNECT point them elsewhere (DynamoDB Local, the simulator).
 // A hung attempt is abandoned and retried (the SDK only warns on a request
 // timeout unless told to throw); the handler's abort signal bounds the whole call.
-const dynamodb = new DynamoDBClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-});
+const dynamodb = new DynamoDBClient(LEDGER_CLIENT_CONFIG);
 const connect = new ConnectClient({
   maxAttempts: 4,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
@@ -55,7 +52,7 @@ export async function handler(event: APIGatewayProxyEvent, context: HandlerConte
   try {
     const caller = callerIdentity(event, config.authMode);
     log = log.child({ caller });
-    if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId);
+    if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId, log);
     return await placeCall(event, context, caller, requestId, metrics, log);
   } catch (error) {
     if (error instanceof ApiError) {
@@ -161,7 +158,9 @@ async function placeCall(
 }
 
 /** GET /contact/outbound-voice/{contactId}: the status of a call, to the caller who placed it. */
-async function callStatus(event: APIGatewayProxyEvent, caller: string, requestId: string): Promise<APIGatewayProxyResult> {
+async function callStatus(
+  event: APIGatewayProxyEvent, caller: string, requestId: string, log: Logger,
+): Promise<APIGatewayProxyResult> {
   const contactId = event.pathParameters?.contactId ?? '';
   const notFound = new ApiError('RESOURCE_NOT_FOUND', 'No call with this id was placed by this caller.');
   if (!config.callStatus) throw notFound;
@@ -174,6 +173,7 @@ async function callStatus(event: APIGatewayProxyEvent, caller: string, requestId
   try {
     view = await readCallStatus(dynamodb, config.tableName, contactId, caller);
   } catch (error) {
+    log.error('ledger unavailable', { error: describe(error) });
     throw new ApiError('LEDGER_UNAVAILABLE', 'The call status cannot be read right now. Retry later.', [], 5);
   }
   if (!view) throw notFound;

@@ -16,7 +16,7 @@ import { ContactEventsFunction } from './private/contact-events-function';
 import { addErrorGatewayResponses } from './private/gateway-responses';
 import { OutboundCallerFunction } from './private/outbound-caller-function';
 import {
-  checkDuration, checkPhoneNumber, checkRange, MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId,
+  checkDuration, checkPhoneNumber, checkRange, checkThrottle, MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId,
   parseCountries, parseInstance, parseQueueId, PropsProblems,
 } from './private/props-validation';
 import { outboundVoiceRequestSchema } from './private/request-schema';
@@ -314,17 +314,17 @@ export class OutboundCaller extends Construct {
     const countries = parseCountries(props.allowedDestinationCountries, problems);
     const rateLimit = props.throttle?.rateLimit ?? 2;
     const burstLimit = props.throttle?.burstLimit ?? 5;
-    if (!Token.isUnresolved(rateLimit) && !(rateLimit > 0)) {
-      problems.add('throttle.rateLimit', 'must be greater than 0', rateLimit, 'Use the Connect quota (2 per second) unless AWS raised it.');
-    }
-    checkRange('throttle.burstLimit', burstLimit, 1, 5000, 'Use the Connect quota (5) unless AWS raised it.', problems);
+    checkThrottle('throttle', rateLimit, burstLimit, {
+      rate: 'Use the Connect quota (2 per second) unless AWS raised it.',
+      burst: 'Use the Connect quota (5) unless AWS raised it.',
+    }, problems);
     const callStatus = props.callStatus ?? true;
     const statusRate = props.statusThrottle?.rateLimit ?? 10;
     const statusBurst = props.statusThrottle?.burstLimit ?? 20;
-    if (!Token.isUnresolved(statusRate) && !(statusRate > 0)) {
-      problems.add('statusThrottle.rateLimit', 'must be greater than 0', statusRate, 'Use a positive rate, e.g. 10 per second.');
-    }
-    checkRange('statusThrottle.burstLimit', statusBurst, 1, 5000, 'Use a burst such as 20.', problems);
+    checkThrottle('statusThrottle', statusRate, statusBurst, {
+      rate: 'Use a positive rate, e.g. 10 per second.',
+      burst: 'Use a burst such as 20.',
+    }, problems);
     checkDuration('idempotencyWindow', props.idempotencyWindow, Duration.seconds(1), MAX_IDEMPOTENCY_WINDOW,
       'Connect remembers a ClientToken for 7 days; a longer window could not be honoured.', problems);
     const window = props.idempotencyWindow;

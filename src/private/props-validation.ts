@@ -128,3 +128,13 @@ export function checkDuration(
     problems.add(prop, `must be from ${min.toHumanString()} to ${max.toHumanString()}`, value.toHumanString(), fix);
   }
 }
+
+/** A throttle: a positive rate and a whole burst. */
+export function checkThrottle(
+  prop: string, rateLimit: number, burstLimit: number, fix: { rate: string; burst: string }, problems: PropsProblems,
+): void {
+  if (!Token.isUnresolved(rateLimit) && !(rateLimit > 0)) {
+    problems.add(`${prop}.rateLimit`, 'must be greater than 0', rateLimit, fix.rate);
+  }
+  checkRange(`${prop}.burstLimit`, burstLimit, 1, 5000, fix.burst, problems);
+}

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { handlerEnv, INSTANCE_ID, loadBundle } from './bundle';
+import { handlerEnv, INSTANCE_ID, loadBundle, StdoutCapture } from './bundle';
 import { applyContactEvent, newStatusItem, parseContactEvent } from '../../lambda/call-status';
 import { Ledger } from '../../lambda/ledger';
 import { ConnectSimulator } from '../local/connect-simulator';
@@ -156,4 +156,21 @@ test('recording a call again never resets its status: the status item is only cr
   const data = parse(await getStatus(id, ALICE)).data;
   expect(data.status).toBe('INITIATED');
   expect(data.events).toEqual([{ type: 'INITIATED', time: '2026-11-25T08:00:01.000Z' }]);
+});
+
+test('when the ledger cannot be read the status route answers 503 LEDGER_UNAVAILABLE and logs why', async () => {
+  const closed = loadBundle(handlerEnv({
+    tableName, dynamodbEndpoint: 'http://127.0.0.1:9', connectEndpoint: sim.url, overrides: { CALL_STATUS: 'true' },
+  }));
+  const capture = new StdoutCapture();
+  capture.start();
+  try {
+    const result = await closed(proxyEvent({ method: 'GET', path: '/contact/outbound-voice/abc', caller: ALICE, pathParameters: { contactId: 'abc' } }), lambdaContext());
+    expect(result.statusCode).toBe(503);
+    expect(parse(result).error.code).toBe('LEDGER_UNAVAILABLE');
+    expect(capture.json().some((line) => line.message === 'ledger unavailable' && line.level === 'ERROR')).toBe(true);
+  } finally {
+    capture.stop();
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = ddbEndpoint;
+  }
 });

@@ -292,6 +292,11 @@ export class ConnectSimulator {
     this.requireCallerId = opts.requireCallerId ?? true;
     this.contactEvents = opts.contactEvents;
     this.server = http.createServer((req, res) => this.route(req, res));
+    // Keep idle connections as long as AWS endpoints do. Node's 5 s default races
+    // the SDK's keep-alive reuse under load: a socket closed just as it is reused
+    // is a "socket hang up" that no real Connect endpoint would have caused.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
   }
 
   /** `http://127.0.0.1:PORT` */

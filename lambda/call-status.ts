@@ -32,6 +32,11 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER } from '../src/private/contract';
+
+/** Attribute names of a call's status item (the shared contract). */
+const { partitionKey: PK, ttlAttribute: TTL } = LEDGER;
+const S = LEDGER.callStatus;
 
 /** The lifecycle, in order. A status only ever moves to a higher rank. */
 export const STATUS_RANK = {
@@ -67,7 +72,7 @@ export type ParsedEvent =
   | { readonly ok: false; readonly reason: string };
 
 export function statusKey(contactId: string): string {
-  return `contact#${contactId}`;
+  return `${LEDGER.callStatusKeyPrefix}${contactId}`;
 }
 
 /** The caller is stored as a hash: the status item holds no identity in clear. */
@@ -150,16 +155,16 @@ export function newStatusItem(options: {
   contactId: string; caller: string; createdAt: string; expiresAtSeconds: number;
 }): Record<string, AttributeValue> {
   return {
-    pk: { S: statusKey(options.contactId) },
-    kind: { S: 'CALL_STATUS' },
-    contactId: { S: options.contactId },
-    callerHash: { S: callerHash(options.caller) },
-    createdAt: { S: options.createdAt },
-    status: { S: 'PLACED' satisfies CallStatus },
-    statusRank: { N: String(STATUS_RANK.PLACED) },
-    updatedAt: { S: options.createdAt },
-    events: { M: {} },
-    expiresAt: { N: String(options.expiresAtSeconds) },
+    [PK]: { S: statusKey(options.contactId) },
+    [S.kind]: { S: LEDGER.callStatusKind },
+    [S.contactId]: { S: options.contactId },
+    [S.callerHash]: { S: callerHash(options.caller) },
+    [S.createdAt]: { S: options.createdAt },
+    [S.status]: { S: 'PLACED' satisfies CallStatus },
+    [S.statusRank]: { N: String(STATUS_RANK.PLACED) },
+    [S.updatedAt]: { S: options.createdAt },
+    [S.events]: { M: {} },
+    [TTL]: { N: String(options.expiresAtSeconds) },
   };
 }
 
@@ -172,15 +177,15 @@ export type ApplyOutcome = 'recorded' | 'duplicate' | 'unknown-contact' | 'older
 export async function applyContactEvent(
   client: DynamoDBClient, tableName: string, event: ContactEvent,
 ): Promise<ApplyOutcome> {
-  const key = { pk: { S: statusKey(event.contactId) } };
+  const key = { [PK]: { S: statusKey(event.contactId) } };
   const entry: Record<string, AttributeValue> = { type: { S: event.type }, time: { S: event.time } };
   if (event.disconnect_reason) entry.disconnect_reason = { S: event.disconnect_reason };
   try {
     await client.send(new UpdateItemCommand({
       TableName: tableName,
       Key: key,
-      UpdateExpression: 'SET events.#type = :entry',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(events.#type)',
+      UpdateExpression: `SET ${S.events}.#type = :entry`,
+      ConditionExpression: `attribute_exists(${PK}) AND attribute_not_exists(${S.events}.#type)`,
       ExpressionAttributeNames: { '#type': event.type },
       ExpressionAttributeValues: { ':entry': { M: entry } },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -193,9 +198,9 @@ export async function applyContactEvent(
     await client.send(new UpdateItemCommand({
       TableName: tableName,
       Key: key,
-      UpdateExpression: 'SET #status = :status, statusRank = :rank, updatedAt = :time',
-      ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
-      ExpressionAttributeNames: { '#status': 'status' },
+      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time`,
+      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
+      ExpressionAttributeNames: { '#status': S.status },
       ExpressionAttributeValues: {
         ':status': { S: event.type },
         ':rank': { N: String(STATUS_RANK[event.type]) },
@@ -223,12 +228,12 @@ export async function readCallStatus(
 ): Promise<CallStatusView | undefined> {
   const out = await client.send(new GetItemCommand({
     TableName: tableName,
-    Key: { pk: { S: statusKey(contactId) } },
+    Key: { [PK]: { S: statusKey(contactId) } },
     ConsistentRead: true,
   }));
   const item = out.Item;
-  if (!item || item.callerHash?.S !== callerHash(caller)) return undefined;
-  const events = Object.values(item.events?.M ?? {})
+  if (!item || item[S.callerHash]?.S !== callerHash(caller)) return undefined;
+  const events = Object.values(item[S.events]?.M ?? {})
     .map((value) => value.M ?? {})
     .map((entry): ContactEventEntry => ({
       type: entry.type?.S as ContactEventType,
@@ -237,10 +242,10 @@ export async function readCallStatus(
     }))
     .sort((a, b) => STATUS_RANK[a.type] - STATUS_RANK[b.type] || a.time.localeCompare(b.time));
   return {
-    id: item.contactId?.S ?? contactId,
-    created_at: item.createdAt?.S ?? '',
-    status: (item.status?.S ?? 'PLACED') as CallStatus,
-    updated_at: item.updatedAt?.S ?? '',
+    id: item[S.contactId]?.S ?? contactId,
+    created_at: item[S.createdAt]?.S ?? '',
+    status: (item[S.status]?.S ?? 'PLACED') as CallStatus,
+    updated_at: item[S.updatedAt]?.S ?? '',
     events,
   };
 }

@@ -3,12 +3,13 @@
  * start, and checked. A misconfigured deployment fails at init with a message
  * that names the variable, instead of failing on its first caller.
  *
- * The construct (src/outbound-caller.ts) writes exactly these variables.
+ * The construct writes exactly these variables; their names are in the shared
+ * contract (src/private/contract.ts).
  */
 import type { RequestPolicy } from './request';
-
-/** How API Gateway authenticated the caller: decides where the caller identity is read. */
-export type AuthMode = 'IAM' | 'API_KEY' | 'COGNITO' | 'NONE';
+import {
+  ALL_COUNTRIES, AUTH_MODES, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, type AuthMode,
+} from '../src/private/contract';
 
 export interface HandlerConfig {
   readonly policy: RequestPolicy;
@@ -21,32 +22,9 @@ export interface HandlerConfig {
   readonly callStatus: boolean;
 }
 
-/** Names of the environment variables, shared with the construct's tests. */
-export const ENV = {
-  instanceId: 'INSTANCE_ID',
-  contactFlowId: 'CONTACT_FLOW_ID',
-  sourcePhoneNumber: 'SOURCE_PHONE_NUMBER',
-  queueId: 'QUEUE_ID',
-  allowedContactFlowIds: 'ALLOWED_CONTACT_FLOW_IDS',
-  allowedQueueIds: 'ALLOWED_QUEUE_IDS',
-  allowedSourcePhoneNumbers: 'ALLOWED_SOURCE_PHONE_NUMBERS',
-  allowedDestinationCountries: 'ALLOWED_DESTINATION_COUNTRIES',
-  blockPremiumRateNumbers: 'BLOCK_PREMIUM_RATE_NUMBERS',
-  allowCampaignCalls: 'ALLOW_CAMPAIGN_CALLS',
-  authMode: 'AUTH_MODE',
-  tableName: 'LEDGER_TABLE_NAME',
-  idempotencyWindowSeconds: 'IDEMPOTENCY_WINDOW_SECONDS',
-  metricsNamespace: 'METRICS_NAMESPACE',
-  callStatus: 'CALL_STATUS',
-} as const;
-
-/** Connect's ClientToken is valid for 7 days: a longer window could not be honoured. */
-export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 7 * 24 * 3600;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const E164 = /^\+[1-9]\d{1,14}$/;
-const COUNTRY = /^[A-Z]{2}$/;
-const AUTH_MODES: readonly AuthMode[] = ['IAM', 'API_KEY', 'COGNITO', 'NONE'];
+const GUID = new RegExp(PATTERNS.guid);
+const E164 = new RegExp(PATTERNS.e164);
+const COUNTRY = new RegExp(PATTERNS.country);
 
 export class ConfigError extends Error {
   constructor(problems: string[]) {
@@ -89,9 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   const allowedQueueIds = list(ENV.allowedQueueIds);
   const allowedSourcePhoneNumbers = list(ENV.allowedSourcePhoneNumbers);
   const countries = list(ENV.allowedDestinationCountries);
-  const allCountries = countries.length === 0 || (countries.length === 1 && countries[0] === '*');
+  const allCountries = countries.length === 0 || (countries.length === 1 && countries[0] === ALL_COUNTRIES);
 
-  if (instanceId && (instanceId.length > 100 || !/^[\w-]+$/.test(instanceId))) {
+  if (instanceId && (instanceId.length > LIMITS.instanceId.max || !/^[\w-]+$/.test(instanceId))) {
     problems.push(`${ENV.instanceId} must be a Connect instance id (1-100 characters), got "${instanceId}"`);
   }
   check(ENV.contactFlowId, contactFlowId ? [contactFlowId] : [], GUID, 'a contact-flow GUID');
@@ -104,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   }
 
   const authMode = (env[ENV.authMode]?.trim() || 'IAM') as AuthMode;
-  if (!AUTH_MODES.includes(authMode)) {
+  if (!(AUTH_MODES as readonly string[]).includes(authMode)) {
     problems.push(`${ENV.authMode} must be one of ${AUTH_MODES.join(', ')}, got "${authMode}"`);
   }
 
@@ -138,6 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     authMode,
     tableName,
     idempotencyWindowSeconds,
-    metricsNamespace: env[ENV.metricsNamespace]?.trim() || 'OutboundCaller',
+    metricsNamespace: env[ENV.metricsNamespace]?.trim() || METRICS.namespace,
   };
 }

@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { applyContactEvent, parseContactEvent } from './call-status';
 import { LEDGER_CLIENT_CONFIG } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
+import { ENV, METRICS } from '../src/private/contract';
 
 /** How long an event for a not-yet-recorded contact is worth retrying. */
 const YOUNG_EVENT_MS = 60_000;
@@ -22,9 +23,9 @@ function required(name: string): string {
   if (!value) throw new Error(`OutboundCaller contact-events handler is misconfigured: ${name} is required`);
   return value;
 }
-const tableName = required('LEDGER_TABLE_NAME');
-const instanceId = required('INSTANCE_ID');
-const metricsNamespace = process.env.METRICS_NAMESPACE?.trim() || 'OutboundCaller';
+const tableName = required(ENV.tableName);
+const instanceId = required(ENV.instanceId);
+const metricsNamespace = process.env[ENV.metricsNamespace]?.trim() || METRICS.namespace;
 const logger = new Logger({ service: 'outbound-caller-contact-events' });
 const dynamodb = new DynamoDBClient(LEDGER_CLIENT_CONFIG);
 

@@ -4,6 +4,7 @@
  * envelope. Nothing here knows about Connect or the ledger.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { LIMITS } from '../src/private/contract';
 
 /** Every error code of the contract, with its HTTP status. */
 export const ERROR_STATUS = {
@@ -56,7 +57,7 @@ export class ApiError extends Error {
 }
 
 /** Bodies over 128 KiB are refused (413) before they are parsed. */
-export const MAX_BODY_BYTES = 128 * 1024;
+export const MAX_BODY_BYTES = LIMITS.bodyBytes;
 
 /** Looks a header up case-insensitively (API Gateway keeps the client's casing). */
 export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {

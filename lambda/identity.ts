@@ -4,8 +4,8 @@
  * replays another caller's call (DESIGN.md §4).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { AuthMode } from './config';
 import { ApiError } from './http';
+import type { AuthMode } from '../src/private/contract';
 
 /** The identity used when the API is explicitly open (`CallerAuthorization.none()`). */
 export const ANONYMOUS_CALLER = 'anonymous';

@@ -22,6 +22,13 @@ import {
   type DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER } from '../src/private/contract';
+
+/** Attribute names of an idempotency record (the shared contract). */
+const { partitionKey: PK, ttlAttribute: TTL } = LEDGER;
+const R = LEDGER.record;
+const IN_PROGRESS = LEDGER.recordStatus.inProgress;
+const COMPLETED = LEDGER.recordStatus.completed;
 
 /**
  * How every handler's DynamoDB client talks to the ledger: a hung attempt is
@@ -33,7 +40,7 @@ export const LEDGER_CLIENT_CONFIG: DynamoDBClientConfig = {
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
 };
 
-export type ItemStatus = 'IN_PROGRESS' | 'COMPLETED';
+export type ItemStatus = typeof IN_PROGRESS | typeof COMPLETED;
 
 /** A claim this invocation holds: needed to complete or release it. */
 export interface Claim {
@@ -102,22 +109,22 @@ export class Ledger {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: {
-          pk: { S: claim.pk },
-          status: { S: 'IN_PROGRESS' satisfies ItemStatus },
-          fingerprint: { S: request.fingerprint },
-          claimId: { S: claim.claimId },
-          deadline: { N: String(claim.deadlineMs) },
+          [PK]: { S: claim.pk },
+          [R.status]: { S: IN_PROGRESS },
+          [R.fingerprint]: { S: request.fingerprint },
+          [R.claimId]: { S: claim.claimId },
+          [R.deadline]: { N: String(claim.deadlineMs) },
           // An abandoned claim is removed eventually; until then it still pins the request (422 for another one).
-          expiresAt: { N: String(Math.ceil(claim.deadlineMs / 1000) + this.windowSeconds) },
+          [TTL]: { N: String(Math.ceil(claim.deadlineMs / 1000) + this.windowSeconds) },
         },
         ConditionExpression:
-          'attribute_not_exists(pk) OR expiresAt < :nowSeconds'
-          + ' OR (#status = :inProgress AND deadline < :nowMs AND fingerprint = :fingerprint)',
-        ExpressionAttributeNames: { '#status': 'status' },
+          `attribute_not_exists(${PK}) OR ${TTL} < :nowSeconds`
+          + ` OR (#status = :inProgress AND ${R.deadline} < :nowMs AND ${R.fingerprint} = :fingerprint)`,
+        ExpressionAttributeNames: { '#status': R.status },
         ExpressionAttributeValues: {
           ':nowSeconds': { N: String(Math.floor(now / 1000)) },
           ':nowMs': { N: String(now) },
-          ':inProgress': { S: 'IN_PROGRESS' satisfies ItemStatus },
+          ':inProgress': { S: IN_PROGRESS },
           ':fingerprint': { S: request.fingerprint },
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -147,14 +154,14 @@ export class Ledger {
     const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + this.windowSeconds;
     const record = this.client.send(new UpdateItemCommand({
       TableName: this.tableName,
-      Key: { pk: { S: claim.pk } },
+      Key: { [PK]: { S: claim.pk } },
       UpdateExpression:
-        'SET #status = :completed, contactId = :contactId, createdAt = :createdAt,'
-        + ' responseBody = :body, expiresAt = :expiresAt REMOVE deadline',
-      ConditionExpression: 'claimId = :claimId',
-      ExpressionAttributeNames: { '#status': 'status' },
+        `SET #status = :completed, ${R.contactId} = :contactId, ${R.createdAt} = :createdAt,`
+        + ` ${R.responseBody} = :body, ${TTL} = :expiresAt REMOVE ${R.deadline}`,
+      ConditionExpression: `${R.claimId} = :claimId`,
+      ExpressionAttributeNames: { '#status': R.status },
       ExpressionAttributeValues: {
-        ':completed': { S: 'COMPLETED' satisfies ItemStatus },
+        ':completed': { S: COMPLETED },
         ':contactId': { S: contactId },
         ':createdAt': { S: createdAt },
         ':body': { S: responseBody },
@@ -166,7 +173,7 @@ export class Ledger {
       ? this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: statusItem(expiresAt),
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: `attribute_not_exists(${PK})`,
       })).then(() => true, (error: unknown) => error instanceof ConditionalCheckFailedException)
       : Promise.resolve(true);
     const [recorded, statusRecorded] = await Promise.allSettled([record, status]);
@@ -179,8 +186,8 @@ export class Ledger {
     try {
       await this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: claim.pk } },
-        ConditionExpression: 'claimId = :claimId',
+        Key: { [PK]: { S: claim.pk } },
+        ConditionExpression: `${R.claimId} = :claimId`,
         ExpressionAttributeValues: { ':claimId': { S: claim.claimId } },
       }));
     } catch (error) {
@@ -193,12 +200,12 @@ export class Ledger {
 
 /** What the old item says about this request. */
 function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
-  const sameRequest = old.fingerprint?.S === requestFingerprint;
-  if (old.status?.S === 'COMPLETED') {
+  const sameRequest = old[R.fingerprint]?.S === requestFingerprint;
+  if (old[R.status]?.S === COMPLETED) {
     if (!sameRequest) return { kind: 'key-reused' };
-    return { kind: 'replay', responseBody: old.responseBody?.S ?? '', contactId: old.contactId?.S ?? '' };
+    return { kind: 'replay', responseBody: old[R.responseBody]?.S ?? '', contactId: old[R.contactId]?.S ?? '' };
   }
-  const deadline = Number(old.deadline?.N ?? 0);
+  const deadline = Number(old[R.deadline]?.N ?? 0);
   if (deadline >= nowMs) return { kind: 'in-progress', retryAfterSeconds: Math.max(1, Math.ceil((deadline - nowMs) / 1000)) };
   // A stale claim of a different request: the key is bound to that request until it expires.
   return { kind: 'key-reused' };

@@ -9,6 +9,8 @@
  * left alone. Callers mask on purpose too; this is the net.
  */
 
+import { METRICS } from '../src/private/contract';
+
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type LogFields = Record<string, unknown>;
 
@@ -60,16 +62,8 @@ export class Logger {
   }
 }
 
-/** The metric names the construct's `metric*()` methods read. */
-export const METRIC = {
-  callsStarted: 'CallsStarted',
-  replays: 'Replays',
-  rejections: 'Rejections',
-  connectErrors: 'ConnectErrors',
-  ledgerLatency: 'LedgerLatency',
-  callsConnected: 'CallsConnected',
-  callsFailed: 'CallsFailed',
-} as const;
+/** The metric names the construct's `metric*()` methods read (the shared contract). */
+export const METRIC = METRICS.names;
 
 type MetricUnit = 'Count' | 'Milliseconds';
 
@@ -92,14 +86,15 @@ export class RequestMetrics {
   }
 
   /** Adds a breakdown dimension (e.g. Code=VALIDATION_ERROR) for this request's document. */
-  breakdown(dimension: 'Code' | 'ErrorType', value: string): void {
+  breakdown(dimension: typeof METRICS.dimensions.code | typeof METRICS.dimensions.errorType, value: string): void {
     this.extra[dimension] = value;
   }
 
   flush(): void {
     if (this.values.size === 0) return;
-    const dimensionSets: string[][] = [['FunctionName']];
-    for (const dimension of Object.keys(this.extra)) dimensionSets.push(['FunctionName', dimension]);
+    const functionName = METRICS.dimensions.functionName;
+    const dimensionSets: string[][] = [[functionName]];
+    for (const dimension of Object.keys(this.extra)) dimensionSets.push([functionName, dimension]);
     const document: Record<string, unknown> = {
       _aws: {
         Timestamp: Date.now(),
@@ -109,7 +104,7 @@ export class RequestMetrics {
           Metrics: [...this.values].map(([name, entry]) => ({ Name: name, Unit: entry.unit })),
         }],
       },
-      FunctionName: this.functionName,
+      [functionName]: this.functionName,
       ...this.extra,
     };
     for (const [name, entry] of this.values) {

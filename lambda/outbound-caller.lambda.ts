@@ -24,6 +24,9 @@ import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError } fro
 import { Logger, METRIC, RequestMetrics } from './observability';
 import { maskPhoneNumber } from './phone';
 import { checkRequest } from './request';
+import { PATTERNS } from '../src/private/contract';
+
+const CONTACT_ID = new RegExp(PATTERNS.contactId);
 
 /** API Gateway's integration timeout is 29 s: never work past it. */
 const API_GATEWAY_BUDGET_MS = 28_000;
@@ -164,7 +167,7 @@ async function callStatus(
   const contactId = event.pathParameters?.contactId ?? '';
   const notFound = new ApiError('RESOURCE_NOT_FOUND', 'No call with this id was placed by this caller.');
   if (!config.callStatus) throw notFound;
-  if (!/^[\w-]{1,256}$/.test(contactId)) {
+  if (!CONTACT_ID.test(contactId)) {
     throw new ApiError('VALIDATION_ERROR', 'The contact id is not valid.', [
       { field: 'contactId', message: 'must be 1-256 letters, digits, "-" or "_"' },
     ]);

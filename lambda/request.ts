@@ -50,6 +50,9 @@
  */
 import type { StartOutboundVoiceContactCommandInput } from '@aws-sdk/client-connect';
 import { isE164, maskPhoneNumber, parsePhoneNumber } from './phone';
+import {
+  ANSWER_MACHINE_DETECTION_MEMBERS, LIMITS, PATTERNS, REFERENCE_TYPES, REQUEST_FIELDS, sameConnectId, TRAFFIC_TYPES,
+} from '../src/private/contract';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -86,10 +89,10 @@ export interface FieldProblem {
 
 export type ErrorCode = 'VALIDATION_ERROR' | 'FORBIDDEN' | 'DESTINATION_NOT_ALLOWED';
 
-export type TrafficTypeValue = 'GENERAL' | 'CAMPAIGN';
+export type TrafficTypeValue = typeof TRAFFIC_TYPES[number];
 
 /** Reference types a voice contact may carry at creation (ATTACHMENT is not one). */
-export type ReferenceTypeValue = 'URL' | 'NUMBER' | 'STRING' | 'DATE' | 'EMAIL';
+export type ReferenceTypeValue = typeof REFERENCE_TYPES[number];
 
 export interface OutboundReference {
   readonly Type: ReferenceTypeValue;
@@ -142,41 +145,11 @@ export type CheckResult =
     readonly details: FieldProblem[];
   };
 
-/** The 15 body fields accepted, PascalCase as in the API. */
-export const ACCEPTED_FIELDS: readonly string[] = [
-  'DestinationPhoneNumber',
-  'ContactFlowId',
-  'InstanceId',
-  'QueueId',
-  'SourcePhoneNumber',
-  'Attributes',
-  'ClientToken',
-  'AnswerMachineDetectionConfig',
-  'CampaignId',
-  'TrafficType',
-  'RingTimeoutInSeconds',
-  'Name',
-  'Description',
-  'References',
-  'RelatedContactId',
-];
+/** The 15 body fields accepted, PascalCase as in the API (the shared contract). */
+export const ACCEPTED_FIELDS: readonly string[] = REQUEST_FIELDS;
 
-/** The limits of the table above, in one object. */
-export const LIMITS = {
-  clientToken: { min: 1, max: 500 },
-  contactFlowId: { min: 1, max: 500 },
-  instanceId: { min: 1, max: 100 },
-  campaignId: { min: 1, max: 100 },
-  name: { min: 0, max: 1024 },
-  description: { min: 0, max: 4096 },
-  relatedContactId: { min: 1, max: 256 },
-  referenceKey: { min: 1, max: 4096 },
-  referenceValue: { min: 0, max: 4096 },
-  ringTimeoutInSeconds: { min: 15, max: 60 },
-  attributeKey: { min: 1, max: 32_767 },
-  attributeValue: { min: 0, max: 32_767 },
-  attributesTotalBytes: 32_768,
-} as const;
+/** The limits of the table above (the shared contract). */
+export { LIMITS };
 
 /**
  * Compile-time proof that the normalised request is what the SDK accepts: this
@@ -432,16 +405,17 @@ function checkInstanceId(body: JsonObject, policy: RequestPolicy, problems: Prob
   if (value === undefined) {
     return own(body, 'InstanceId') === undefined ? policy.instanceId : undefined;
   }
-  if (value !== policy.instanceId) {
+  if (!sameConnectId(value, policy.instanceId)) {
     problems.forbidden('InstanceId',
       "InstanceId must be this endpoint's own Amazon Connect instance (the construct's instanceId); omit the field.");
     return undefined;
   }
-  return value;
+  // The same instance (ids are case-insensitive): forwarded as the construct names it.
+  return policy.instanceId;
 }
 
 /** arn:<partition>:connect:<region>:<account>:instance/<instance-id>/contact-flow/<flow-id> */
-const CONTACT_FLOW_ARN = /^arn:[a-z0-9-]+:connect:[a-z0-9-]+:\d{12}:instance\/([^/]+)\/contact-flow\/([^/]+)$/;
+const CONTACT_FLOW_ARN = new RegExp(PATTERNS.requestContactFlowArn);
 
 function checkContactFlowId(body: JsonObject, policy: RequestPolicy, problems: Problems): string | undefined {
   const field = 'ContactFlowId';
@@ -459,7 +433,7 @@ function checkContactFlowId(body: JsonObject, policy: RequestPolicy, problems: P
         '(arn:<partition>:connect:<region>:<account>:instance/<instance-id>/contact-flow/<flow-id>); give the flow id or its ARN.');
       return undefined;
     }
-    if (match[1] !== policy.instanceId) {
+    if (!sameConnectId(match[1], policy.instanceId)) {
       problems.forbidden(field,
         "ContactFlowId is the ARN of a flow in another Amazon Connect instance; only flows of this endpoint's instance can be used.");
       return undefined;
@@ -478,7 +452,7 @@ function checkContactFlowId(body: JsonObject, policy: RequestPolicy, problems: P
 
 function checkQueueId(body: JsonObject, policy: RequestPolicy, problems: Problems): string | undefined {
   const field = 'QueueId';
-  const value = optionalString(body, field, { min: 1, max: Infinity }, problems);
+  const value = optionalString(body, field, LIMITS.queueId, problems);
   if (value === undefined) {
     return own(body, field) === undefined ? policy.queueId : undefined;
   }
@@ -505,7 +479,7 @@ function checkCallerIdPresent(body: JsonObject, policy: RequestPolicy, problems:
 // Attributes
 // ---------------------------------------------------------------------------
 
-const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]+$/;
+const ATTRIBUTE_KEY = new RegExp(PATTERNS.attributeKey);
 
 function checkAttributes(body: JsonObject, problems: Problems): Record<string, string> | undefined {
   const field = 'Attributes';
@@ -549,7 +523,7 @@ function checkAttributes(body: JsonObject, problems: Problems): Record<string, s
 // Answering-machine detection, traffic type, campaign, ring timeout
 // ---------------------------------------------------------------------------
 
-const AMD_MEMBERS = ['EnableAnswerMachineDetection', 'AwaitAnswerMachinePrompt'] as const;
+const AMD_MEMBERS = ANSWER_MACHINE_DETECTION_MEMBERS;
 
 function checkAnswerMachineDetection(body: JsonObject, problems: Problems): AnswerMachineDetection | undefined {
   const field = 'AnswerMachineDetectionConfig';
@@ -634,7 +608,6 @@ function checkRingTimeout(body: JsonObject, problems: Problems): number | undefi
 // References
 // ---------------------------------------------------------------------------
 
-const REFERENCE_TYPES: readonly ReferenceTypeValue[] = ['URL', 'NUMBER', 'STRING', 'DATE', 'EMAIL'];
 const REFERENCE_READ_ONLY_MEMBERS = ['Arn', 'Status', 'StatusReason'];
 
 function checkReferences(body: JsonObject, problems: Problems): Record<string, OutboundReference> | undefined {

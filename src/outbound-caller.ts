@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { CallerAuthorization, CallerAuthorizationMode } from './caller-authorization';
 import { acknowledge, type Acknowledgement } from './private/acknowledgements';
 import { ContactEventsFunction } from './private/contact-events-function';
+import { ALL_COUNTRIES, ENV, LEDGER, METRICS, ROUTES } from './private/contract';
 import { addErrorGatewayResponses } from './private/gateway-responses';
 import { OutboundCallerFunction } from './private/outbound-caller-function';
 import {
@@ -260,11 +261,11 @@ export interface OutboundCallerProps {
  */
 export class OutboundCaller extends Construct {
   /** The route this construct serves. */
-  public static readonly ROUTE_PATH = '/contact/outbound-voice';
+  public static readonly ROUTE_PATH: string = ROUTES.placeCall;
   /** The status route, with `callStatus`. */
-  public static readonly STATUS_ROUTE_PATH = '/contact/outbound-voice/{contactId}';
+  public static readonly STATUS_ROUTE_PATH: string = ROUTES.callStatus;
   /** The CloudWatch namespace of the handler's metrics. */
-  public static readonly METRICS_NAMESPACE = 'OutboundCaller';
+  public static readonly METRICS_NAMESPACE: string = METRICS.namespace;
 
   /** The REST API the route is on. */
   public readonly api: apigw.IRestApi;
@@ -357,12 +358,12 @@ export class OutboundCaller extends Construct {
 
     // 2. The ledger.
     this.table = props.table ?? new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: LEDGER.partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: LEDGER.ttlAttribute,
       removalPolicy,
     });
 
@@ -384,21 +385,21 @@ export class OutboundCaller extends Construct {
       logGroup,
       role,
       environment: {
-        INSTANCE_ID: instanceId,
-        CONTACT_FLOW_ID: contactFlowId,
-        ...(props.sourcePhoneNumber ? { SOURCE_PHONE_NUMBER: props.sourcePhoneNumber } : {}),
-        ...(queueId ? { QUEUE_ID: queueId } : {}),
-        ALLOWED_CONTACT_FLOW_IDS: allowedFlows.join(','),
-        ALLOWED_QUEUE_IDS: allowedQueues.join(','),
-        ALLOWED_SOURCE_PHONE_NUMBERS: (props.allowedSourcePhoneNumbers ?? []).join(','),
-        ALLOWED_DESTINATION_COUNTRIES: countries ? countries.join(',') : '*',
-        BLOCK_PREMIUM_RATE_NUMBERS: String(props.blockPremiumRateNumbers ?? true),
-        ALLOW_CAMPAIGN_CALLS: String(props.allowCampaignCalls ?? false),
-        AUTH_MODE: authorization.mode,
-        LEDGER_TABLE_NAME: this.table.tableName,
-        IDEMPOTENCY_WINDOW_SECONDS: String(windowSeconds),
-        METRICS_NAMESPACE: OutboundCaller.METRICS_NAMESPACE,
-        CALL_STATUS: String(callStatus),
+        [ENV.instanceId]: instanceId,
+        [ENV.contactFlowId]: contactFlowId,
+        ...(props.sourcePhoneNumber ? { [ENV.sourcePhoneNumber]: props.sourcePhoneNumber } : {}),
+        ...(queueId ? { [ENV.queueId]: queueId } : {}),
+        [ENV.allowedContactFlowIds]: allowedFlows.join(','),
+        [ENV.allowedQueueIds]: allowedQueues.join(','),
+        [ENV.allowedSourcePhoneNumbers]: (props.allowedSourcePhoneNumbers ?? []).join(','),
+        [ENV.allowedDestinationCountries]: countries ? countries.join(',') : ALL_COUNTRIES,
+        [ENV.blockPremiumRateNumbers]: String(props.blockPremiumRateNumbers ?? true),
+        [ENV.allowCampaignCalls]: String(props.allowCampaignCalls ?? false),
+        [ENV.authMode]: authorization.mode,
+        [ENV.tableName]: this.table.tableName,
+        [ENV.idempotencyWindowSeconds]: String(windowSeconds),
+        [ENV.metricsNamespace]: OutboundCaller.METRICS_NAMESPACE,
+        [ENV.callStatus]: String(callStatus),
       },
     });
 
@@ -502,12 +503,12 @@ export class OutboundCaller extends Construct {
 
   /** Calls placed (Connect accepted them). */
   public metricCallsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('CallsStarted', props);
+    return this.metric(METRICS.names.callsStarted, props);
   }
 
   /** Requests answered from the ledger without calling Connect. */
   public metricReplays(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Replays', props);
+    return this.metric(METRICS.names.replays, props);
   }
 
   /**
@@ -515,7 +516,7 @@ export class OutboundCaller extends Construct {
    * (e.g. `VALIDATION_ERROR`) through `dimensionsMap` for one code.
    */
   public metricRejections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Rejections', props);
+    return this.metric(METRICS.names.rejections, props);
   }
 
   /**
@@ -523,17 +524,17 @@ export class OutboundCaller extends Construct {
    * `LimitExceededException`) through `dimensionsMap` for one type.
    */
   public metricConnectErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ConnectErrors', props);
+    return this.metric(METRICS.names.connectErrors, props);
   }
 
   /** Calls that were answered (CONNECTED_TO_SYSTEM: media established). Needs `callStatus`. */
   public metricCallsConnected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('CallsConnected', props, this.requireStatusFunction('metricCallsConnected'));
+    return this.metric(METRICS.names.callsConnected, props, this.requireStatusFunction('metricCallsConnected'));
   }
 
   /** Calls that ended without being answered (DISCONNECTED before media). Needs `callStatus`. */
   public metricCallsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('CallsFailed', props, this.requireStatusFunction('metricCallsFailed'));
+    return this.metric(METRICS.names.callsFailed, props, this.requireStatusFunction('metricCallsFailed'));
   }
 
   private requireStatusFunction(method: string): lambda.IFunction {
@@ -550,7 +551,7 @@ export class OutboundCaller extends Construct {
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(5),
       ...props,
-      dimensionsMap: { FunctionName: fn.functionName, ...props?.dimensionsMap },
+      dimensionsMap: { [METRICS.dimensions.functionName]: fn.functionName, ...props?.dimensionsMap },
     });
   }
 
@@ -588,9 +589,9 @@ export class OutboundCaller extends Construct {
       retryAttempts: 2,
       deadLetterQueue: queue,
       environment: {
-        INSTANCE_ID: instanceId,
-        LEDGER_TABLE_NAME: this.table.tableName,
-        METRICS_NAMESPACE: OutboundCaller.METRICS_NAMESPACE,
+        [ENV.instanceId]: instanceId,
+        [ENV.tableName]: this.table.tableName,
+        [ENV.metricsNamespace]: OutboundCaller.METRICS_NAMESPACE,
       },
     });
     this.table.grant(role, 'dynamodb:UpdateItem');

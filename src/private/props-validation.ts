@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { MAX_IDEMPOTENCY_WINDOW_SECONDS, PATTERNS, sameConnectId } from './contract';
 
 /**
  * Synth-time checks of OutboundCaller's props. Every problem is collected and
@@ -6,16 +7,15 @@ import { Duration, Token } from 'aws-cdk-lib';
  * the rule, the value and the fix. Unresolved tokens are skipped.
  */
 
-const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const GUID_RE = new RegExp(`^${GUID}$`);
-const INSTANCE_ARN_RE = new RegExp(`^arn:(aws[a-z-]*):connect:([a-z0-9-]+):(\\d{12}):instance/(${GUID})$`);
-const FLOW_ARN_RE = new RegExp(`^arn:aws[a-z-]*:connect:[a-z0-9-]+:\\d{12}:instance/(${GUID})/contact-flow/(${GUID})$`);
-const QUEUE_ARN_RE = new RegExp(`^arn:aws[a-z-]*:connect:[a-z0-9-]+:\\d{12}:instance/(${GUID})/queue/(${GUID})$`);
-const E164_RE = /^\+[1-9]\d{1,14}$/;
-const COUNTRY_RE = /^[A-Z]{2}$/;
+const GUID_RE = new RegExp(PATTERNS.guid);
+const INSTANCE_ARN_RE = new RegExp(PATTERNS.instanceArn);
+const FLOW_ARN_RE = new RegExp(PATTERNS.contactFlowArn);
+const QUEUE_ARN_RE = new RegExp(PATTERNS.queueArn);
+const E164_RE = new RegExp(PATTERNS.e164);
+const COUNTRY_RE = new RegExp(PATTERNS.country);
 
 /** Connect's ClientToken lives 7 days: a longer replay window could not be honoured. */
-export const MAX_IDEMPOTENCY_WINDOW = Duration.days(7);
+export const MAX_IDEMPOTENCY_WINDOW = Duration.days(MAX_IDEMPOTENCY_WINDOW_SECONDS / 86_400);
 /** API Gateway's integration timeout. */
 export const MAX_TIMEOUT = Duration.seconds(29);
 
@@ -72,7 +72,7 @@ function parseChildId(
   if (Token.isUnresolved(value)) return value;
   const arn = arnRe.exec(value);
   if (arn) {
-    if (!Token.isUnresolved(instanceId) && arn[1].toLowerCase() !== instanceId.toLowerCase()) {
+    if (!Token.isUnresolved(instanceId) && !sameConnectId(arn[1], instanceId)) {
       problems.add(prop, `must belong to the instance ${instanceId}`, value,
         `Use a ${kind} of the same Connect instance as instanceId.`);
     }

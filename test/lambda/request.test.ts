@@ -587,6 +587,17 @@ describe('ContactFlowId given as an ARN', () => {
   });
 });
 
+describe('instance ids compare case-insensitively, as the construct compares them', () => {
+  test('InstanceId in upper case is this instance, forwarded as the construct names it', () => {
+    expect(expectOk(checkRequest(body({ InstanceId: INSTANCE.toUpperCase() }), policy())).request.InstanceId).toBe(INSTANCE);
+  });
+
+  test('a contact-flow ARN whose instance id is in upper case belongs to this instance', () => {
+    expect(expectOk(checkRequest(body({ ContactFlowId: arn(INSTANCE.toUpperCase(), FLOW) }), policy())).request.ContactFlowId)
+      .toBe(FLOW);
+  });
+});
+
 describe('overrides are closed by default', () => {
   // [field, value, policy, accepted, prop named in the message]
   // Every row has all 5 values: a shorter row would make Jest pass a `done` callback and wait.

@@ -2,11 +2,17 @@ import * as net from 'node:net';
 import {
   ConnectClient,
   ConnectServiceException,
+  DescribeContactCommand,
   LimitExceededException,
+  ResourceNotFoundException,
+  SearchContactsCommand,
   StartOutboundVoiceContactCommand,
   StartOutboundVoiceContactCommandInput,
+  ThrottlingException,
 } from '@aws-sdk/client-connect';
-import { CLIENT_TOKEN_TTL_MS, CONNECT_ERRORS, ConnectErrorName, ConnectSimulator, ConnectSimulatorOptions, type SimContactEvent } from './connect-simulator';
+import {
+  CLIENT_TOKEN_TTL_MS, CONNECT_ERRORS, ConnectErrorName, ConnectSimulator, ConnectSimulatorOptions, DEFAULT_QUOTA, type SimContactEvent,
+} from './connect-simulator';
 
 const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
 const FLOW_ID = '846ec553-a005-41c0-8341-0123456789ab';
@@ -517,5 +523,140 @@ describe('contact events', () => {
     const { events } = await placeWith('no-answer');
     expect(events.map((event) => event.detail.eventType)).toEqual(['INITIATED', 'DISCONNECTED']);
     expect(events[1].detail.connectedToSystemTimestamp).toBeUndefined();
+  });
+});
+
+describe('DescribeContact and SearchContacts with the real ConnectClient', () => {
+  let sim: ConnectSimulator;
+  let client: ConnectClient;
+  let clock = Date.parse('2026-11-25T08:00:00.000Z');
+  const now = (): number => clock;
+
+  async function startSim(opts: ConnectSimulatorOptions = {}): Promise<void> {
+    clock = Date.parse('2026-11-25T08:00:00.000Z');
+    sim = await ConnectSimulator.start({ quota: false, now, ...opts });
+    client = connectClient(sim);
+  }
+  afterEach(async () => {
+    client?.destroy();
+    await sim?.stop();
+  });
+  const place = async (over: Partial<StartOutboundVoiceContactCommandInput> = {}): Promise<string> =>
+    (await client.send(new StartOutboundVoiceContactCommand(input(over)))).ContactId!;
+  const describeContact = async (contactId: string, instanceId = INSTANCE_ID) =>
+    (await client.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }))).Contact!;
+
+  test('GET /contacts/{InstanceId}/{ContactId}: a live contact has no DisconnectTimestamp; disconnectContact sets it with the reason', async () => {
+    await startSim();
+    const id = await place();
+    const live = await describeContact(id);
+    expect(live).toMatchObject({ Id: id, InitiationMethod: 'API', Channel: 'VOICE', InitiationTimestamp: new Date(clock) });
+    expect(live.DisconnectTimestamp).toBeUndefined();
+    expect(live.Arn).toBe(`arn:aws:connect:us-east-1:111122223333:instance/${INSTANCE_ID}/contact/${id}`);
+    clock += 12_500;
+    expect(sim.disconnectContact(id, 'CUSTOMER_DISCONNECT')).toBe(true);
+    const ended = await describeContact(id);
+    expect(ended.DisconnectTimestamp).toEqual(new Date(clock));
+    expect(ended.DisconnectReason).toBe('CUSTOMER_DISCONNECT');
+    expect(ended.LastUpdateTimestamp).toEqual(new Date(clock));
+    expect(sim.requests.map((r) => r.operation)).toEqual(['StartOutboundVoiceContact', 'DescribeContact', 'DescribeContact']);
+    expect(sim.requests[1]).toMatchObject({ method: 'GET', path: `/contacts/${INSTANCE_ID}/${id}`, status: 200 });
+  });
+
+  test('the lifecycle timeline: answered, then ended; a call not answered ends with OUTBOUND_ATTEMPT_FAILED; its token then starts a new contact', async () => {
+    await startSim({ lifecycle: { initiated: 100, connected: 1_000, disconnected: 3_000 } });
+    const start = clock;
+    const answered = await place({ ClientToken: 'tok-a' });
+    sim.nextCallOutcome('no-answer');
+    const unanswered = await place({ ClientToken: 'tok-b' });
+    clock = start + 1_500;
+    expect((await describeContact(answered)).ConnectedToSystemTimestamp).toEqual(new Date(start + 1_000));
+    expect((await describeContact(unanswered)).ConnectedToSystemTimestamp).toBeUndefined();
+    expect(await place({ ClientToken: 'tok-a' })).toBe(answered); // still up: same contact
+    clock = start + 3_000;
+    expect(await describeContact(answered)).toMatchObject({ DisconnectTimestamp: new Date(start + 3_000), DisconnectReason: 'CUSTOMER_DISCONNECT' });
+    expect(await describeContact(unanswered)).toMatchObject({ DisconnectReason: 'OUTBOUND_ATTEMPT_FAILED' });
+    const again = await place({ ClientToken: 'tok-a' });
+    expect(again).not.toBe(answered); // Connect: "If the contact is disconnected, a new contact is started."
+    expect(sim.contacts).toHaveLength(3);
+  });
+
+  test('unknown contact, or a contact of another instance → ResourceNotFoundException', async () => {
+    await startSim();
+    const id = await place();
+    const unknown = await errorOf(describeContact('00000000-0000-4000-8000-000000000000'));
+    expect(unknown).toBeInstanceOf(ResourceNotFoundException);
+    const other = await errorOf(describeContact(id, 'other-instance'));
+    expect(other.name).toBe('ResourceNotFoundException');
+    expect(other.$metadata?.httpStatusCode).toBe(404);
+  });
+
+  test('fault controls apply to DescribeContact: injected ThrottlingException, InternalServiceException, dropped connection', async () => {
+    await startSim();
+    const id = await place();
+    sim.failNext({ error: 'ThrottlingException' });
+    const throttled = await errorOf(describeContact(id));
+    expect(throttled).toBeInstanceOf(ThrottlingException);
+    expect(throttled.$metadata?.httpStatusCode).toBe(429);
+    sim.failNext({ error: 'InternalServiceException' });
+    expect((await errorOf(describeContact(id))).name).toBe('InternalServiceException');
+    sim.dropNext();
+    expect((await errorOf(describeContact(id))).name).not.toBe('ResourceNotFoundException');
+    expect((await describeContact(id)).Id).toBe(id);
+  });
+
+  test('each operation has its own quota bucket; DescribeContact over quota is ThrottlingException (frozen clock)', async () => {
+    await startSim({ quota: DEFAULT_QUOTA });
+    const id = await place();
+    for (let i = 0; i < 5; i++) expect((await describeContact(id)).Id).toBe(id);
+    expect(await errorOf(describeContact(id))).toBeInstanceOf(ThrottlingException);
+    // StartOutboundVoiceContact had one token taken, not six.
+    for (let i = 0; i < 4; i++) await place();
+    expect((await errorOf(place())).name).toBe('LimitExceededException');
+  });
+
+  test('POST /search-contacts finds a contact by a searchable contact attribute within the time range', async () => {
+    await startSim({ searchableAttributeKeys: ['oc_token'] });
+    const start = clock;
+    const id = await place({ Attributes: { oc_token: 'digest-1' } });
+    await place({ Attributes: { oc_token: 'digest-2' } });
+    const search = (values: string[], from = start - 60_000, to = start + 60_000) => client.send(new SearchContactsCommand({
+      InstanceId: INSTANCE_ID,
+      TimeRange: { Type: 'INITIATION_TIMESTAMP', StartTime: new Date(from), EndTime: new Date(to) },
+      SearchCriteria: { SearchableContactAttributes: { Criteria: [{ Key: 'oc_token', Values: values }], MatchType: 'MATCH_ALL' } },
+      MaxResults: 10,
+    }));
+    const found = await search(['digest-1']);
+    expect(found.Contacts?.map((c) => c.Id)).toEqual([id]);
+    expect(found.Contacts?.[0]).toMatchObject({ InitiationMethod: 'API', Channel: 'VOICE', InitiationTimestamp: new Date(start) });
+    expect(found.TotalCount).toBe(1);
+    expect((await search(['nothing'])).Contacts).toEqual([]);
+    expect((await search(['digest-1'], start + 1_000, start + 2_000)).Contacts).toEqual([]);
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'POST', path: '/search-contacts', operation: 'SearchContacts' });
+  });
+
+  test('SearchContacts on a key the instance has not configured as searchable → InvalidParameterException', async () => {
+    await startSim();
+    await place({ Attributes: { oc_token: 'digest-1' } });
+    const error = await errorOf(client.send(new SearchContactsCommand({
+      InstanceId: INSTANCE_ID,
+      TimeRange: { Type: 'INITIATION_TIMESTAMP', StartTime: new Date(clock - 1_000), EndTime: new Date(clock + 1_000) },
+      SearchCriteria: { SearchableContactAttributes: { Criteria: [{ Key: 'oc_token', Values: ['digest-1'] }] } },
+    })));
+    expect(error.name).toBe('InvalidParameterException');
+    expect(error.message).toContain('oc_token');
+  });
+
+  test('a contact is found only searchIndexDelayMs after it was placed', async () => {
+    await startSim({ searchableAttributeKeys: ['oc_token'], searchIndexDelayMs: 2_000 });
+    const id = await place({ Attributes: { oc_token: 'digest-1' } });
+    const search = () => client.send(new SearchContactsCommand({
+      InstanceId: INSTANCE_ID,
+      TimeRange: { Type: 'INITIATION_TIMESTAMP', StartTime: new Date(clock - 60_000), EndTime: new Date(clock + 60_000) },
+      SearchCriteria: { SearchableContactAttributes: { Criteria: [{ Key: 'oc_token', Values: ['digest-1'] }] } },
+    }));
+    expect((await search()).Contacts).toEqual([]);
+    clock += 2_000;
+    expect((await search()).Contacts?.map((c) => c.Id)).toEqual([id]);
   });
 });

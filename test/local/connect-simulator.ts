@@ -1,5 +1,6 @@
 /**
- * A local stand-in for Amazon Connect's StartOutboundVoiceContact.
+ * A local stand-in for Amazon Connect's StartOutboundVoiceContact, DescribeContact
+ * and SearchContacts.
  *
  * It speaks the service's restJson1 wire format, so the real `ConnectClient`
  * of @aws-sdk/client-connect works against it unchanged (point it here with
@@ -18,8 +19,22 @@
  *   length limits, attribute keys and size, TrafficType, RingTimeoutInSeconds,
  *   UK mobile numbers (+447) refused by default (DestinationNotAllowedException),
  *   optional lists of known instance, flow and queue ids (ResourceNotFoundException).
+ * - `GET /contacts/{InstanceId}/{ContactId}` (DescribeContact): `{"Contact": {…}}`
+ *   with the contact's state at the time of the request (see `lifecycle`):
+ *   InitiationTimestamp, ConnectedToSystemTimestamp once answered,
+ *   DisconnectTimestamp and DisconnectReason once ended, LastUpdateTimestamp;
+ *   timestamps as epoch seconds, as restJson1 sends them. Unknown contact or
+ *   other instance: ResourceNotFoundException.
+ * - `POST /search-contacts` (SearchContacts): TimeRange (INITIATION_TIMESTAMP or
+ *   DISCONNECT_TIMESTAMP) and `SearchCriteria.SearchableContactAttributes`;
+ *   only keys in `searchableAttributeKeys` may be searched (a real instance must
+ *   be configured for each key), and a contact is found only `searchIndexDelayMs`
+ *   after it was placed.
+ * - Each operation has its own quota bucket (Connect throttles per API); over
+ *   quota, DescribeContact and SearchContacts answer ThrottlingException.
  * - Fault injection, in code (`failNext`, `delayNext`, `dropNext`) or over HTTP
- *   under `/_sim/` (local control API, never part of the Connect API).
+ *   under `/_sim/` (local control API, never part of the Connect API); a fault
+ *   applies to the next request of any operation, in arrival order.
  *
  * Sources: the StartOutboundVoiceContact API reference and SDK docs in
  * ../shared/seeds/ (request members, limits, errors with status codes, the
@@ -72,6 +87,8 @@ export interface SimRequestRecord {
   /** 1, 2, 3, … in arrival order */
   readonly seq: number;
   readonly method: string;
+  /** the Connect operation the route names; undefined for an unknown route */
+  readonly operation?: SimOperation;
   /** path and query string */
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
@@ -104,8 +121,28 @@ export interface SimContact {
   readonly clientToken?: string;
   readonly body: StartOutboundVoiceContactBody;
   readonly createdAt: number;
+  /** how the call goes (answered or not), for DescribeContact and the events */
+  readonly outcome: CallOutcome;
   /** set by `disconnectContact`; a repeated token then starts a new contact */
   disconnectedAt?: number;
+  /** the reason given with `disconnectedAt` */
+  disconnectReason?: string;
+}
+
+/** Milliseconds after the call was accepted at which it reaches each state. */
+export interface CallTimeline {
+  readonly initiated?: number;
+  readonly connected?: number;
+  readonly disconnected?: number;
+}
+
+/** Where a contact is at a moment, as DescribeContact reports it. */
+export interface SimContactState {
+  readonly initiatedAt: number;
+  readonly connectedAt?: number;
+  readonly disconnectedAt?: number;
+  readonly disconnectReason?: string;
+  readonly lastUpdateAt: number;
 }
 
 /** The request members the simulator looks at (the rest is kept as received). */
@@ -159,6 +196,22 @@ export interface ConnectSimulatorOptions {
   readonly requireCallerId?: boolean;
   /** Emit contact events for each contact placed. @default none */
   readonly contactEvents?: ContactEventsOptions;
+  /**
+   * How each call goes over time: it is answered at `connected` (unless told
+   * `no-answer`) and ends at `disconnected`, after which its ClientToken starts
+   * a new contact, as Connect does. `false`: a contact stays up until
+   * `disconnectContact`.
+   * @default contactEvents.timeline when contact events are on (with their defaults), else false
+   */
+  readonly lifecycle?: CallTimeline | false;
+  /**
+   * Contact attribute keys configured as searchable in the instance; SearchContacts
+   * on any other key is InvalidParameterException.
+   * @default [] (none: a new Connect instance has none configured)
+   */
+  readonly searchableAttributeKeys?: readonly string[];
+  /** How long after it is placed a contact can be found by SearchContacts. @default 0 */
+  readonly searchIndexDelayMs?: number;
 }
 
 /**
@@ -173,7 +226,7 @@ export interface ContactEventsOptions {
   /** Receives each event; errors are ignored (EventBridge would retry; a test checks its own sink). */
   readonly deliver: (event: SimContactEvent) => void | Promise<void>;
   /** Milliseconds after the call was accepted. @default { initiated: 100, connected: 1500, disconnected: 4000 } */
-  readonly timeline?: { readonly initiated?: number; readonly connected?: number; readonly disconnected?: number };
+  readonly timeline?: CallTimeline;
   /** Region and account of the instance ARN in the events. @default us-east-1, 111122223333 */
   readonly region?: string;
   readonly account?: string;
@@ -197,6 +250,13 @@ export interface SimContactEvent {
 export const CLIENT_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_QUOTA: ConnectSimulatorQuota = { ratePerSecond: 2, burst: 5 };
 export const OUTBOUND_VOICE_PATH = '/contact/outbound-voice';
+export const SEARCH_CONTACTS_PATH = '/search-contacts';
+/** DescribeContact: GET /contacts/{InstanceId}/{ContactId} */
+const DESCRIBE_CONTACT_PATH = /^\/contacts\/([^/]+)\/([^/]+)$/;
+export const DEFAULT_TIMELINE: Required<CallTimeline> = { initiated: 100, connected: 1500, disconnected: 4000 };
+
+/** The Connect operations the simulator serves. */
+export type SimOperation = 'StartOutboundVoiceContact' | 'DescribeContact' | 'SearchContacts';
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]+$/;
@@ -211,6 +271,7 @@ interface ErrorAnswer {
 /** What processing decided, before it is sent (or dropped). */
 type Answer =
   | { readonly kind: 'contact'; readonly contactId: string; readonly deduplicated: boolean }
+  | { readonly kind: 'json'; readonly body: unknown }
   | ({ readonly kind: 'error'; readonly injected: boolean } & ErrorAnswer);
 
 interface QueuedFault {
@@ -261,7 +322,7 @@ export class ConnectSimulator {
 
   private readonly server: http.Server;
   private readonly now: () => number;
-  private readonly bucket?: TokenBucket;
+  private readonly buckets = new Map<SimOperation, TokenBucket>();
   private readonly tokens = new Map<string, SimContact>();
   private readonly faults: QueuedFault[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -271,6 +332,9 @@ export class ConnectSimulator {
   private readonly blockedPrefixes: readonly string[];
   private readonly requireCallerId: boolean;
   private readonly contactEvents?: ContactEventsOptions;
+  private readonly timeline?: Required<CallTimeline>;
+  private readonly searchableKeys: ReadonlySet<string>;
+  private readonly searchIndexDelayMs: number;
   private readonly outcomes: CallOutcome[] = [];
   private seq = 0;
   private boundPort = 0;
@@ -283,7 +347,9 @@ export class ConnectSimulator {
       if (!(quota.ratePerSecond > 0) || !(quota.burst >= 1)) {
         throw new Error(`ConnectSimulator: quota needs ratePerSecond > 0 and burst >= 1, got ${JSON.stringify(quota)}`);
       }
-      this.bucket = new TokenBucket(quota, this.now);
+      for (const operation of ['StartOutboundVoiceContact', 'DescribeContact', 'SearchContacts'] as const) {
+        this.buckets.set(operation, new TokenBucket(quota, this.now));
+      }
     }
     this.knownInstanceIds = opts.knownInstanceIds ? new Set(opts.knownInstanceIds) : undefined;
     this.knownContactFlowIds = opts.knownContactFlowIds ? new Set(opts.knownContactFlowIds) : undefined;
@@ -291,6 +357,10 @@ export class ConnectSimulator {
     this.blockedPrefixes = opts.blockedDestinationPrefixes ?? ['+447'];
     this.requireCallerId = opts.requireCallerId ?? true;
     this.contactEvents = opts.contactEvents;
+    const lifecycle = opts.lifecycle ?? (opts.contactEvents ? opts.contactEvents.timeline ?? {} : false);
+    this.timeline = lifecycle === false ? undefined : { ...DEFAULT_TIMELINE, ...lifecycle };
+    this.searchableKeys = new Set(opts.searchableAttributeKeys ?? []);
+    this.searchIndexDelayMs = opts.searchIndexDelayMs ?? 0;
     this.server = http.createServer((req, res) => this.route(req, res));
     // Keep idle connections as long as AWS endpoints do. Node's 5 s default races
     // the SDK's keep-alive reuse under load: a socket closed just as it is reused
@@ -409,12 +479,13 @@ export class ConnectSimulator {
   }
 
   /** Marks a contact as ended: its ClientToken then starts a new contact, as Connect does. */
-  disconnectContact(contactId: string): boolean {
+  disconnectContact(contactId: string, reason = 'CUSTOMER_DISCONNECT'): boolean {
     const contact = this.contacts.find((c) => c.contactId === contactId);
-    if (!contact || contact.disconnectedAt !== undefined) {
+    if (!contact || this.stateOf(contact).disconnectedAt !== undefined) {
       return false;
     }
     contact.disconnectedAt = this.now();
+    contact.disconnectReason = reason;
     return true;
   }
 
@@ -428,7 +499,7 @@ export class ConnectSimulator {
     this.requests.length = 0;
     this.contacts.length = 0;
     this.tokens.clear();
-    this.bucket?.reset();
+    for (const bucket of this.buckets.values()) bucket.reset();
     this.seq = 0;
   }
 
@@ -479,16 +550,18 @@ export class ConnectSimulator {
   }
 
   private async connectApi(req: http.IncomingMessage, res: http.ServerResponse, path: string, pathname: string): Promise<void> {
+    const operation = operationOf(req.method, pathname);
     const record: SimRequestRecord = {
       seq: ++this.seq,
       method: req.method ?? '',
+      operation,
       path,
       headers: req.headers,
       receivedAt: this.now(),
     };
     this.requests.push(record);
 
-    if (req.method !== 'PUT' || pathname !== OUTBOUND_VOICE_PATH) {
+    if (!operation) {
       // What API Gateway-fronted AWS services answer for a route they do not have.
       req.resume();
       record.status = 404;
@@ -530,9 +603,16 @@ export class ConnectSimulator {
       return;
     }
 
-    const answer: Answer = fault?.kind === 'fail'
-      ? { kind: 'error', injected: true, error: fault.error, message: fault.message ?? `Injected ${fault.error}` }
-      : this.process(raw, record.body);
+    let answer: Answer;
+    if (fault?.kind === 'fail') {
+      answer = { kind: 'error', injected: true, error: fault.error, message: fault.message ?? `Injected ${fault.error}` };
+    } else if (operation === 'StartOutboundVoiceContact') {
+      answer = this.process(raw, record.body);
+    } else if (operation === 'DescribeContact') {
+      answer = this.describe(pathname);
+    } else {
+      answer = this.search(raw, record.body);
+    }
 
     if (answer.kind === 'contact') {
       record.contactId = answer.contactId;
@@ -552,6 +632,9 @@ export class ConnectSimulator {
       if (answer.kind === 'contact') {
         record.status = 200;
         sendJson(res, 200, { ContactId: answer.contactId });
+      } else if (answer.kind === 'json') {
+        record.status = 200;
+        sendJson(res, 200, answer.body);
       } else {
         record.status = CONNECT_ERRORS[answer.error];
         record.error = answer.error;
@@ -573,9 +656,15 @@ export class ConnectSimulator {
     send();
   }
 
+  /** Takes a quota token for the operation; false when over quota. */
+  private withinQuota(operation: SimOperation): boolean {
+    const bucket = this.buckets.get(operation);
+    return !bucket || bucket.take();
+  }
+
   /** Quota, then the service's checks, then the token memory; places a contact when all pass. */
   private process(raw: string, parsed: unknown): Answer {
-    if (this.bucket && !this.bucket.take()) {
+    if (!this.withinQuota('StartOutboundVoiceContact')) {
       return { kind: 'error', injected: false, error: 'LimitExceededException', message: 'Rate exceeded' };
     }
     if (raw !== '' && parsed === undefined) {
@@ -593,17 +682,153 @@ export class ConnectSimulator {
     const token = body.ClientToken;
     if (token !== undefined) {
       const known = this.tokens.get(token);
-      if (known && this.now() - known.createdAt < CLIENT_TOKEN_TTL_MS && known.disconnectedAt === undefined) {
+      if (known && this.now() - known.createdAt < CLIENT_TOKEN_TTL_MS && this.stateOf(known).disconnectedAt === undefined) {
         return { kind: 'contact', contactId: known.contactId, deduplicated: true };
       }
     }
-    const contact: SimContact = { contactId: randomUUID(), clientToken: token, body, createdAt: this.now() };
+    const contact: SimContact = {
+      contactId: randomUUID(), clientToken: token, body, createdAt: this.now(), outcome: this.outcomes.shift() ?? 'answered',
+    };
     this.contacts.push(contact);
     if (token !== undefined) {
       this.tokens.set(token, contact);
     }
-    this.scheduleContactEvents(contact, this.outcomes.shift() ?? 'answered');
+    this.scheduleContactEvents(contact, contact.outcome);
     return { kind: 'contact', contactId: contact.contactId, deduplicated: false };
+  }
+
+  /**
+   * Where a contact is now: from its lifecycle timeline (when there is one) and
+   * `disconnectContact`, whichever ended it first.
+   */
+  stateOf(contact: SimContact): SimContactState {
+    const now = this.now();
+    const t = this.timeline;
+    const initiatedAt = contact.createdAt + (t?.initiated ?? 0);
+    const answered = contact.outcome === 'answered';
+    const scheduledEnd = t ? contact.createdAt + t.disconnected : undefined;
+    let disconnectedAt = contact.disconnectedAt;
+    let disconnectReason = contact.disconnectReason;
+    if (scheduledEnd !== undefined && scheduledEnd <= now && (disconnectedAt === undefined || scheduledEnd < disconnectedAt)) {
+      disconnectedAt = scheduledEnd;
+      disconnectReason = answered ? 'CUSTOMER_DISCONNECT' : 'OUTBOUND_ATTEMPT_FAILED';
+    }
+    const connectAt = t && answered ? contact.createdAt + t.connected : undefined;
+    const connectedAt = connectAt !== undefined && connectAt <= now && (disconnectedAt === undefined || connectAt < disconnectedAt)
+      ? connectAt : undefined;
+    const lastUpdateAt = Math.max(Math.min(initiatedAt, now), connectedAt ?? 0, disconnectedAt ?? 0);
+    return { initiatedAt, connectedAt, disconnectedAt, disconnectReason, lastUpdateAt };
+  }
+
+  /** DescribeContact: the contact as it is now. */
+  private describe(pathname: string): Answer {
+    if (!this.withinQuota('DescribeContact')) {
+      return { kind: 'error', injected: false, error: 'ThrottlingException', message: 'Rate exceeded' };
+    }
+    const match = DESCRIBE_CONTACT_PATH.exec(pathname);
+    const instanceId = decodeURIComponent(match?.[1] ?? '');
+    const contactId = decodeURIComponent(match?.[2] ?? '');
+    if (instanceId.length > 100 || contactId.length > 256) {
+      return { kind: 'error', injected: false, error: 'InvalidParameterException', message: 'InstanceId or ContactId is too long.' };
+    }
+    const contact = this.contacts.find((c) => c.contactId === contactId && c.body.InstanceId === instanceId);
+    if (!contact) {
+      return { kind: 'error', injected: false, error: 'ResourceNotFoundException', message: `Contact ${contactId} not found.` };
+    }
+    const state = this.stateOf(contact);
+    const seconds = (ms: number): number => ms / 1000;
+    return {
+      kind: 'json',
+      body: {
+        Contact: {
+          Arn: `${this.instanceArn(instanceId)}/contact/${contact.contactId}`,
+          Id: contact.contactId,
+          InitialContactId: contact.contactId,
+          InitiationMethod: 'API',
+          Channel: 'VOICE',
+          InitiationTimestamp: seconds(state.initiatedAt),
+          LastUpdateTimestamp: seconds(state.lastUpdateAt),
+          ...(state.connectedAt !== undefined ? { ConnectedToSystemTimestamp: seconds(state.connectedAt) } : {}),
+          ...(state.disconnectedAt !== undefined ? { DisconnectTimestamp: seconds(state.disconnectedAt) } : {}),
+          ...(state.disconnectReason && state.disconnectedAt !== undefined ? { DisconnectReason: state.disconnectReason } : {}),
+        },
+      },
+    };
+  }
+
+  /** SearchContacts: by time range and searchable contact attributes, newest first. */
+  private search(raw: string, parsed: unknown): Answer {
+    const param = (message: string): Answer => ({ kind: 'error', injected: false, error: 'InvalidParameterException', message });
+    if (!this.withinQuota('SearchContacts')) {
+      return { kind: 'error', injected: false, error: 'ThrottlingException', message: 'Rate exceeded' };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || raw === '') {
+      return { kind: 'error', injected: false, error: 'InvalidRequestException', message: 'The request body must be a JSON object.' };
+    }
+    const body = parsed as SearchContactsBody;
+    if (typeof body.InstanceId !== 'string' || body.InstanceId === '' || body.InstanceId.length > 100) {
+      return param('InstanceId is required (1 to 100 characters).');
+    }
+    const range = body.TimeRange;
+    const types = ['INITIATION_TIMESTAMP', 'SCHEDULED_TIMESTAMP', 'CONNECTED_TO_AGENT_TIMESTAMP', 'DISCONNECT_TIMESTAMP', 'ENQUEUE_TIMESTAMP'];
+    if (!range || !types.includes(String(range.Type)) || typeof range.StartTime !== 'number' || typeof range.EndTime !== 'number') {
+      return param('TimeRange needs Type, StartTime and EndTime.');
+    }
+    const maxResults = body.MaxResults ?? 100;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
+      return param('MaxResults must be 1 to 100.');
+    }
+    const criteria = body.SearchCriteria?.SearchableContactAttributes?.Criteria ?? [];
+    const matchAll = (body.SearchCriteria?.SearchableContactAttributes?.MatchType ?? 'MATCH_ALL') !== 'MATCH_ANY';
+    if (criteria.length > 15) return param('At most 15 SearchableContactAttributes criteria.');
+    for (const c of criteria) {
+      if (typeof c.Key !== 'string' || c.Key.length < 1 || c.Key.length > 100) return param('Criteria Key must be 1 to 100 characters.');
+      if (!Array.isArray(c.Values) || c.Values.length > 20 || c.Values.some((v) => typeof v !== 'string' || v.length > 100)) {
+        return param('Criteria Values must be at most 20 strings of at most 100 characters.');
+      }
+      if (!this.searchableKeys.has(c.Key)) {
+        return param(`Contact attribute ${c.Key} is not configured as searchable in this instance.`);
+      }
+    }
+    const from = range.StartTime * 1000;
+    const to = range.EndTime * 1000;
+    const indexedBy = this.now() - this.searchIndexDelayMs;
+    const found = this.contacts
+      .filter((contact) => contact.body.InstanceId === body.InstanceId && contact.createdAt <= indexedBy)
+      .map((contact) => ({ contact, state: this.stateOf(contact) }))
+      .filter(({ state }) => {
+        const at = range.Type === 'DISCONNECT_TIMESTAMP' ? state.disconnectedAt : range.Type === 'INITIATION_TIMESTAMP' ? state.initiatedAt : undefined;
+        return at !== undefined && at >= from && at <= to;
+      })
+      .filter(({ contact }) => {
+        if (criteria.length === 0) return true;
+        const attrs = contact.body.Attributes ?? {};
+        const hits = criteria.map((c) => c.Values.includes(attrs[c.Key as string]));
+        return matchAll ? hits.every(Boolean) : hits.some(Boolean);
+      })
+      .sort((a, b) => b.state.initiatedAt - a.state.initiatedAt);
+    const seconds = (ms: number): number => ms / 1000;
+    return {
+      kind: 'json',
+      body: {
+        Contacts: found.slice(0, maxResults).map(({ contact, state }) => ({
+          Arn: `${this.instanceArn(body.InstanceId as string)}/contact/${contact.contactId}`,
+          Id: contact.contactId,
+          InitialContactId: contact.contactId,
+          InitiationMethod: 'API',
+          Channel: 'VOICE',
+          InitiationTimestamp: seconds(state.initiatedAt),
+          ...(state.disconnectedAt !== undefined ? { DisconnectTimestamp: seconds(state.disconnectedAt) } : {}),
+        })),
+        TotalCount: found.length,
+      },
+    };
+  }
+
+  private instanceArn(instanceId: string): string {
+    const region = this.contactEvents?.region ?? 'us-east-1';
+    const account = this.contactEvents?.account ?? '111122223333';
+    return `arn:aws:connect:${region}:${account}:instance/${instanceId}`;
   }
 
   /** The checks Connect documents for this operation. */
@@ -695,7 +920,7 @@ export class ConnectSimulator {
    *   POST /_sim/fail-next  {"error": "<Name>", "count"?: n, "message"?: "…"}
    *   POST /_sim/delay-next {"ms": n, "count"?: n}
    *   POST /_sim/drop-next  {"count"?: n, "when"?: "before-body"|"after-body"|"after-processing"}
-   *   POST /_sim/disconnect {"ContactId": "…"}
+   *   POST /_sim/disconnect {"ContactId": "…", "reason"?: "…"}
    *   POST /_sim/reset
    *   GET  /_sim/requests | /_sim/contacts | /_sim/faults
    * Bad input: 400 {"Message": "…"}.
@@ -746,7 +971,7 @@ export class ConnectSimulator {
           this.dropNext({ count, when: input.when as DropWhen | undefined });
           break;
         case 'POST /_sim/disconnect':
-          if (!this.disconnectContact(String(input.ContactId))) {
+          if (!this.disconnectContact(String(input.ContactId), typeof input.reason === 'string' ? input.reason : undefined)) {
             return sendJson(res, 404, { Message: `No live contact ${String(input.ContactId)}` });
           }
           break;
@@ -764,6 +989,26 @@ export class ConnectSimulator {
     }
     return sendJson(res, 200, { ok: true, pendingFaults: this.pendingFaults });
   }
+}
+
+/** The SearchContacts request members the simulator looks at. */
+interface SearchContactsBody {
+  readonly InstanceId?: unknown;
+  readonly TimeRange?: { readonly Type?: unknown; readonly StartTime?: unknown; readonly EndTime?: unknown };
+  readonly SearchCriteria?: {
+    readonly SearchableContactAttributes?: {
+      readonly Criteria?: ReadonlyArray<{ readonly Key?: unknown; readonly Values: unknown[] }>;
+      readonly MatchType?: string;
+    };
+  };
+  readonly MaxResults?: number;
+}
+
+function operationOf(method: string | undefined, pathname: string): SimOperation | undefined {
+  if (method === 'PUT' && pathname === OUTBOUND_VOICE_PATH) return 'StartOutboundVoiceContact';
+  if (method === 'GET' && DESCRIBE_CONTACT_PATH.test(pathname)) return 'DescribeContact';
+  if (method === 'POST' && pathname === SEARCH_CONTACTS_PATH) return 'SearchContacts';
+  return undefined;
 }
 
 function checkAttributes(attrs: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, SourceCode } from 'projen';
 
 /**
  * The one place the build is defined. Versions that DESIGN.md §7 names are
@@ -131,6 +131,32 @@ function handlerEntry(name: string, constructName: string): void {
 handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');
 
+// The countries the handler's phone-number library knows, for the synth-time
+// check of allowedDestinationCountries: generated from the same metadata the
+// handler bundles (libphonenumber-js, max), so the construct itself needs no
+// runtime dependency. Every build regenerates it (projen synth is the build's
+// first step); it is committed, so the library type-checks before a build.
+// Sorted, with the library's version in the header: the same lockfile always
+// writes the same file.
+function generateCountryList(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const metadata = require('libphonenumber-js/metadata.max.json') as { countries: Record<string, unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require('libphonenumber-js/package.json') as { version: string };
+  const codes = Object.keys(metadata.countries).filter((code) => /^[A-Z]{2}$/.test(code)).sort();
+  const file = new SourceCode(project, 'src/private/phone-countries.ts', { readonly: true });
+  file.line(`// ${file.marker}`);
+  file.line(`// From libphonenumber-js ${version} (metadata.max.json), the metadata the handler bundles.`);
+  file.line('');
+  file.line('/** Every country a destination number can belong to for the handler: ISO 3166-1 alpha-2 codes, plus XK, AC and TA, which the library also uses. */');
+  file.open('export const PHONE_NUMBER_COUNTRIES: readonly string[] = [');
+  for (let i = 0; i < codes.length; i += 16) {
+    file.line(codes.slice(i, i + 16).map((code) => `'${code}',`).join(' '));
+  }
+  file.close('];');
+}
+generateCountryList();
+
 // README examples must compile (jsii-rosetta, strict): they are complete programs, no fixture.
 project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
 
@@ -156,9 +182,11 @@ benchTask.exec('ts-node --transpile-only --project test/tsconfig.json test/bench
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox', '.jsii.tabl.json');
+// Python tools of the tests (test/support/python-tools.ts): a virtualenv made on first use.
+project.gitignore.exclude('/.tools/');
 // integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.
 project.gitignore.exclude('test/*.snapshot/asset.*');
-project.npmignore?.exclude('/.ci/', '/test/', '/lambda/', '*.cdk.out', 'cdk.out', '/.sandbox/', '/dist/');
+project.npmignore?.exclude('/.ci/', '/test/', '/lambda/', '/.tools/', '*.cdk.out', 'cdk.out', '/.sandbox/', '/dist/');
 project.npmignore?.include('assets');
 project.npmignore?.exclude('assets/**/*.meta.json');
 

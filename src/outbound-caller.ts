@@ -17,8 +17,8 @@ import { ALL_COUNTRIES, ENV, LEDGER, METRICS, ROUTES } from './private/contract'
 import { addErrorGatewayResponses } from './private/gateway-responses';
 import { OutboundCallerFunction } from './private/outbound-caller-function';
 import {
-  checkDuration, checkPhoneNumber, checkRange, checkThrottle, MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId,
-  parseCountries, parseInstance, parseQueueId, PropsProblems,
+  checkDuration, checkInstanceLocation, checkLedgerTable, checkPhoneNumber, checkRange, checkThrottle, MAX_IDEMPOTENCY_WINDOW,
+  MAX_TIMEOUT, parseContactFlowId, parseCountries, parseInstance, parseQueueId, PropsProblems,
 } from './private/props-validation';
 import { outboundVoiceRequestSchema } from './private/request-schema';
 
@@ -342,11 +342,19 @@ export class OutboundCaller extends Construct {
       problems.add('encryptionKey', 'only applies to a table this construct creates', '(a key)',
         'Configure encryption on your own table, or drop the table prop.');
     }
+    checkInstanceLocation(instance, Stack.of(this).account, Stack.of(this).region, problems);
+    const tableWarning = checkLedgerTable(props.table, problems);
+    if (props.restApi === undefined && props.endpointType === apigw.EndpointType.PRIVATE) {
+      problems.add('endpointType', 'PRIVATE needs a resource policy that admits your VPC endpoints, which this construct '
+        + 'cannot know: without one every request is refused', 'PRIVATE',
+      'Create the private RestApi yourself (with its policy and endpoint configuration) and pass it as restApi.');
+    }
     if (props.authorization?.mode === CallerAuthorizationMode.COGNITO && (props.authorization.userPools ?? []).length === 0) {
       problems.add('authorization', 'CallerAuthorization.cognito() needs at least one user pool', [],
         'Pass the user pools whose tokens may call the route, e.g. CallerAuthorization.cognito([userPool]).');
     }
     problems.throwIfAny();
+    if (tableWarning) Annotations.of(this).addWarningV2('cdk-connect-outbound-caller:ledgerTtl', tableWarning);
 
     this.instanceId = instanceId;
     this.contactFlowId = contactFlowId;
@@ -414,8 +422,10 @@ export class OutboundCaller extends Construct {
     // The ledger item actions the handler really uses: claim, record, release (and read a call's status).
     this.table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
       ...(callStatus ? ['dynamodb:GetItem'] : []));
-    if (props.encryptionKey) {
-      props.encryptionKey.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+    // A table of the user's encrypted with their key: the handler needs the key too (table.grant() does not give it).
+    const ledgerKey = props.encryptionKey ?? props.table?.encryptionKey;
+    if (ledgerKey) {
+      ledgerKey.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
         'kms:ReEncryptFrom', 'kms:ReEncryptTo');
     }
 
@@ -453,15 +463,7 @@ export class OutboundCaller extends Construct {
           requestValidator: validator,
           requestParameters: { 'method.request.path.contactId': true },
         });
-      const elsewhere = (mine: string, theirs?: string): boolean =>
-        theirs !== undefined && !Token.isUnresolved(mine) && mine !== theirs;
-      if (elsewhere(stack.region, instance.region) || elsewhere(stack.account, instance.account)) {
-        Annotations.of(this).addWarningV2('cdk-connect-outbound-caller:callStatusElsewhere',
-          `callStatus: the instance is in ${instance.account}/${instance.region} but this stack in ${stack.account}/${stack.region}; `
-          + 'Connect sends contact events only to the default event bus of the instance\'s own account and region, so '
-          + 'statuses would stay PLACED. Deploy this stack there, or set callStatus: false.');
-      }
-      const status = this.createStatusTracking(instanceId, tracing, logRetention, removalPolicy, props.encryptionKey);
+      const status = this.createStatusTracking(instanceId, tracing, logRetention, removalPolicy, ledgerKey);
       this.statusFunction = status.fn;
       this.deadLetterQueue = status.queue;
     }

@@ -15,6 +15,7 @@ import {
   ACCOUNT, CONTACT_FLOW_ID, INSTANCE_ID, OTHER_CONTACT_FLOW_ID, OTHER_QUEUE_ID, OTHER_SOURCE_PHONE_NUMBER, QUEUE_ID,
   REQUIRED_PROPS, SOURCE_PHONE_NUMBER, contactFlowArn, instanceArn, queueArn,
 } from './support/fixtures';
+import { PHONE_NUMBER_COUNTRIES } from '../src/private/phone-countries';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 afterAll(removeTestApps);
@@ -609,12 +610,9 @@ describe('OutboundCaller with only the required props', () => {
 // ---------------------------------------------------------------------------
 
 describe('endpointType', () => {
-  test.each([
-    [apigw.EndpointType.EDGE, 'EDGE'],
-    [apigw.EndpointType.PRIVATE, 'PRIVATE'],
-  ])('%s creates an API with that endpoint type', (endpointType, expected) => {
-    const { template } = build({ endpointType });
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: [expected] } });
+  test('EDGE creates an API with that endpoint type (PRIVATE is refused: see the synth-time checks)', () => {
+    const { template } = build({ endpointType: apigw.EndpointType.EDGE });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['EDGE'] } });
   });
 });
 
@@ -962,11 +960,9 @@ describe('StartOutboundVoiceContact permission', () => {
     });
   });
 
-  test('with an instance ARN uses the ARN\'s partition, region and account, not the stack\'s', () => {
-    const built = build(
-      { instanceId: instanceArn(INSTANCE_ID, 'aws-us-gov', 'us-gov-west-1', '123456789012') },
-      { env: { account: ACCOUNT, region: 'us-east-1' } },
-    );
+  test('with an instance ARN uses the ARN\'s partition, region and account, not the stack\'s tokens', () => {
+    // An environment-agnostic stack (a stack in another account or region is refused: see the synth-time checks).
+    const built = build({ instanceId: instanceArn(INSTANCE_ID, 'aws-us-gov', 'us-gov-west-1', '123456789012') });
     expect(connectStatement(built).Resource)
       .toBe(`arn:aws-us-gov:connect:us-gov-west-1:123456789012:instance/${INSTANCE_ID}/contact/*`);
     expect(environment(built.template).INSTANCE_ID).toBe(INSTANCE_ID);
@@ -1523,13 +1519,54 @@ describe('synth-time validation', () => {
     });
   });
 
-  test.each(['USA', 'U', '1A', 'United States'])('country code %p is not ISO 3166-1 alpha-2', (code) => {
+  test.each(['USA', 'U', '1A'])('country code %p is not ISO 3166-1 alpha-2', (code) => {
     expectProblem(propsError({ allowedDestinationCountries: ['US', code] }), {
       prop: 'allowedDestinationCountries',
       rule: /must contain ISO 3166-1 alpha-2 country codes/,
       value: code,
       fix: /two-letter codes/,
     });
+  });
+
+  test.each([
+    ['UK', /Did you mean "GB" \(United Kingdom\)\?/],
+    ['uk', /Did you mean "GB" \(United Kingdom\)\?/],
+    ['EL', /Did you mean "GR" \(Greece\)\?/],
+  ])('country code %p is refused at synth with the code it stands for (every call there would get 403)', (code, fix) => {
+    expectProblem(propsError({ allowedDestinationCountries: ['US', code] }), {
+      prop: 'allowedDestinationCountries',
+      rule: /must contain country codes the phone-number library knows \(calls there would all be refused\)/,
+      value: code,
+      fix,
+    });
+  });
+
+  test.each([
+    ['United States', /Did you mean "US" \(United States\)\?/],
+    ['germany', /Did you mean "DE" \(Germany\)\?/],
+  ])('a country name %p gets its code suggested', (name, fix) => {
+    expectProblem(propsError({ allowedDestinationCountries: [name] }), {
+      prop: 'allowedDestinationCountries', rule: /must contain ISO 3166-1 alpha-2 country codes/, value: name, fix,
+    });
+  });
+
+  test.each(['ZZ', 'AQ', 'EU'])('two letters the phone-number library knows no numbers of (%p) are refused', (code) => {
+    expectProblem(propsError({ allowedDestinationCountries: [code] }), {
+      prop: 'allowedDestinationCountries',
+      rule: /must contain country codes the phone-number library knows/,
+      value: code,
+      fix: /Use the ISO 3166-1 alpha-2 code of the country/,
+    });
+  });
+
+  test('the country list the construct checks is the handler\'s phone-number metadata, all of it', () => {
+    // The handler bundles libphonenumber-js's max metadata; the construct carries a list generated from it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const metadata = require('libphonenumber-js/metadata.max.json') as { countries: Record<string, unknown> };
+    expect([...PHONE_NUMBER_COUNTRIES]).toEqual(Object.keys(metadata.countries).sort());
+    const stack = new Stack(testApp(), 'Test');
+    expect(() => new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, allowedDestinationCountries: ['GB', 'us', 'DE', 'GR', 'XK'] }))
+      .not.toThrow();
   });
 
   test.each([0, -1])('throttle.rateLimit %p is not greater than 0', (rateLimit) => {
@@ -1683,26 +1720,99 @@ describe('synth-time validation', () => {
   });
 });
 
-describe('call status and where the instance lives', () => {
-  const warnings = (stack: Stack): string[] => Annotations.fromStack(stack)
-    .findWarning('*', Match.stringLikeRegexp('callStatus'))
-    .map((message) => String(message.entry.data));
-
-  test('warns when the instance is in another region or account than the stack (its events never reach this bus)', () => {
-    const { stack } = build({ instanceId: `arn:aws:connect:eu-west-2:${ACCOUNT}:instance/${INSTANCE_ID}` },
-      { env: { account: ACCOUNT, region: 'us-east-1' } });
-    expect(warnings(stack)).toEqual([expect.stringMatching(/eu-west-2.*us-east-1.*callStatus: false/s)]);
+describe('props accepted at synth that would fail every request are refused', () => {
+  test.each([
+    ['region', `arn:aws:connect:eu-west-2:${ACCOUNT}:instance/${INSTANCE_ID}`, `${ACCOUNT}/eu-west-2`],
+    ['account', `arn:aws:connect:us-east-1:999988887777:instance/${INSTANCE_ID}`, '999988887777/us-east-1'],
+  ])('an instance ARN of another %s than the stack (the handler calls Connect in its own)', (_what, instanceId, value) => {
+    const stack = new Stack(testApp(), 'Test', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    let message = '';
+    try {
+      new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, instanceId });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expectProblem(message, {
+      prop: 'instanceId',
+      rule: new RegExp(`must be an instance in the stack's account and region \\(${ACCOUNT}/us-east-1\\).*every call would fail with 404`),
+      value,
+      fix: /Deploy this stack to the instance's account and region/,
+    });
   });
 
-  test('does not warn when the instance is in the stack\'s account and region, or the stack is environment-agnostic', () => {
-    const same = build({ instanceId: instanceArn() }, { env: { account: ACCOUNT, region: 'us-east-1' } });
-    expect(warnings(same.stack)).toEqual([]);
-    expect(warnings(build({ instanceId: instanceArn() }).stack)).toEqual([]);
+  test('an instance ARN is accepted in the stack\'s own account and region, and in an environment-agnostic stack', () => {
+    const own = new Stack(testApp(), 'Own', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(() => new OutboundCaller(own, 'Caller', { ...REQUIRED_PROPS, instanceId: instanceArn() })).not.toThrow();
+    const agnostic = new Stack(testApp(), 'Agnostic');
+    const elsewhere = `arn:aws:connect:eu-west-2:999988887777:instance/${INSTANCE_ID}`;
+    expect(() => new OutboundCaller(agnostic, 'Caller', { ...REQUIRED_PROPS, instanceId: elsewhere })).not.toThrow();
   });
 
-  test('does not warn with callStatus: false', () => {
-    const { stack } = build({ callStatus: false, instanceId: `arn:aws:connect:eu-west-2:${ACCOUNT}:instance/${INSTANCE_ID}` },
-      { env: { account: ACCOUNT, region: 'us-east-1' } });
-    expect(warnings(stack)).toEqual([]);
+  test.each([
+    ['another partition key', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }, 'id (partition key, S)'],
+    ['a Number partition key', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.NUMBER } }, 'pk (partition key, N)'],
+    ['a sort key', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    }, 'pk (partition key, S), sk (sort key, S)'],
+  ])('a table of the user\'s with %s (every claim would fail: 503 on every request)', (_what, tableProps, value) => {
+    expectProblem(propsError((stack) => ({ table: new dynamodb.Table(stack, 'UserTable', tableProps) })), {
+      prop: 'table',
+      rule: /must have the partition key "pk" \(String\) and no sort key: every request would fail with 503 LEDGER_UNAVAILABLE/,
+      value,
+      fix: /partitionKey: \{ name: 'pk', type: AttributeType\.STRING \}/,
+    });
+  });
+
+  test('a TableV2 of the user\'s is checked too', () => {
+    expectProblem(propsError((stack) => ({
+      table: new dynamodb.TableV2(stack, 'UserTable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),
+    })), { prop: 'table', rule: /must have the partition key "pk"/, value: 'id (partition key, S)', fix: /timeToLiveAttribute/ });
+  });
+
+  test('a table of the user\'s with the ledger schema but TTL elsewhere synthesizes with a warning (records would never expire)', () => {
+    const { stack } = build((s) => ({
+      table: new dynamodb.Table(s, 'UserTable', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }),
+    }));
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('TTL is not on "expiresAt"')))
+      .toHaveLength(1);
+    const good = build((s) => ({
+      table: new dynamodb.Table(s, 'UserTable', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, timeToLiveAttribute: 'expiresAt',
+      }),
+    }));
+    expect(Annotations.fromStack(good.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('a table of the user\'s encrypted with their key: the handler and the status function get the key (else every claim fails)', () => {
+    const { template, stack } = build((s) => ({
+      table: new dynamodb.Table(s, 'UserTable', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiresAt',
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: new kms.Key(s, 'UserKey', { enableKeyRotation: true }),
+      }),
+    }));
+    const keyId = logicalId(stack, stack.node.findChild('UserKey') as kms.Key);
+    for (const role of ['HandlerRole', 'StatusRole']) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp(`^Caller${role}`) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: Match.arrayWith(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
+            Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+          })]),
+        },
+      });
+    }
+  });
+
+  test('endpointType PRIVATE without a REST API of the user\'s (no resource policy: every request refused)', () => {
+    expectProblem(propsError({ endpointType: apigw.EndpointType.PRIVATE }), {
+      prop: 'endpointType',
+      rule: /PRIVATE needs a resource policy that admits your VPC endpoints/,
+      value: 'PRIVATE',
+      fix: /Create the private RestApi yourself .* and pass it as restApi/,
+    });
   });
 });

@@ -1,5 +1,7 @@
-import { Duration, Token } from 'aws-cdk-lib';
-import { MAX_IDEMPOTENCY_WINDOW_SECONDS, PATTERNS, sameConnectId } from './contract';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { LEDGER, MAX_IDEMPOTENCY_WINDOW_SECONDS, PATTERNS, sameConnectId } from './contract';
+import { PHONE_NUMBER_COUNTRIES } from './phone-countries';
 
 /**
  * Synth-time checks of OutboundCaller's props. Every problem is collected and
@@ -101,13 +103,54 @@ export function parseCountries(values: string[] | undefined, problems: PropsProb
   }
   return values.map((value) => {
     if (Token.isUnresolved(value)) return value;
-    const code = value.toUpperCase();
+    const code = value.trim().toUpperCase();
     if (!COUNTRY_RE.test(code)) {
+      const suggestion = suggestCountry(value);
       problems.add('allowedDestinationCountries', 'must contain ISO 3166-1 alpha-2 country codes', value,
-        'Use two-letter codes such as "US", "GB" or "DE".');
+        suggestion ? `Did you mean ${suggestion}?` : 'Use two-letter codes such as "US", "GB" or "DE".');
+    } else if (!KNOWN_COUNTRIES.has(code)) {
+      // The handler could never match a destination to a code its phone-number library does not know:
+      // every call there would be refused with 403 DESTINATION_NOT_ALLOWED.
+      const suggestion = suggestCountry(code);
+      problems.add('allowedDestinationCountries',
+        'must contain country codes the phone-number library knows (calls there would all be refused)', value,
+        suggestion ? `Did you mean ${suggestion}?` : 'Use the ISO 3166-1 alpha-2 code of the country, such as "US", "GB" or "DE".');
     }
     return code;
   });
+}
+
+const KNOWN_COUNTRIES: ReadonlySet<string> = new Set(PHONE_NUMBER_COUNTRIES);
+
+/**
+ * Codes people write for a country that are not its ISO 3166-1 alpha-2 code:
+ * the United Kingdom is GB (UK is only "exceptionally reserved"), Greece is
+ * GR (EL is the European Union's code).
+ */
+const COUNTRY_ALIASES: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR' };
+
+/** `"GB" (United Kingdom)` for a known alias or an English country name, else undefined. */
+function suggestCountry(value: string): string | undefined {
+  const key = value.trim().toUpperCase();
+  const names = regionNames();
+  const named = (code: string): string => {
+    const name = names?.of(code);
+    return name && name !== code ? `"${code}" (${name})` : `"${code}"`;
+  };
+  const alias = COUNTRY_ALIASES[key];
+  if (alias) return named(alias);
+  if (!names || key.length <= 2) return undefined;
+  const wanted = key.replace(/[^A-Z]/g, '');
+  const match = PHONE_NUMBER_COUNTRIES.find((code) => names.of(code)?.toUpperCase().replace(/[^A-Z]/g, '') === wanted);
+  return match ? named(match) : undefined;
+}
+
+function regionNames(): Intl.DisplayNames | undefined {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  } catch {
+    return undefined; // a Node.js built without ICU data: suggestions by alias only
+  }
 }
 
 export function checkRange(
@@ -137,4 +180,59 @@ export function checkThrottle(
     problems.add(`${prop}.rateLimit`, 'must be greater than 0', rateLimit, fix.rate);
   }
   checkRange(`${prop}.burstLimit`, burstLimit, 1, 5000, fix.burst, problems);
+}
+
+/**
+ * The handler calls Connect in its own account and region (the Lambda's), and
+ * StartOutboundVoiceContact has no cross-account or cross-region form: an
+ * instance ARN of another account or region would make every call fail with
+ * 404 RESOURCE_NOT_FOUND. Skipped when either side is a token.
+ */
+export function checkInstanceLocation(instance: InstanceRef, stackAccount: string, stackRegion: string, problems: PropsProblems): void {
+  const elsewhere = (mine: string, theirs?: string): boolean =>
+    theirs !== undefined && !Token.isUnresolved(mine) && mine !== theirs;
+  if (elsewhere(stackRegion, instance.region) || elsewhere(stackAccount, instance.account)) {
+    problems.add('instanceId', `must be an instance in the stack's account and region (${stackAccount}/${stackRegion}): `
+      + 'the handler calls Connect there, so every call would fail with 404', `${instance.account}/${instance.region}`,
+    'Deploy this stack to the instance\'s account and region (the stack\'s env), or use an instance that lives there.');
+  }
+}
+
+const LEDGER_PARTITION_KEY = LEDGER.partitionKey;
+const LEDGER_TTL_ATTRIBUTE = LEDGER.ttlAttribute;
+
+/**
+ * A table of the user's must have the ledger's key schema, or every claim
+ * fails (ValidationException) and every request answers 503
+ * LEDGER_UNAVAILABLE. Checked when the table is defined in this app (its
+ * CloudFormation key schema is known); an imported table is taken on trust.
+ * Returns a warning when its TTL is on another attribute (calls still work,
+ * but records are never removed).
+ */
+export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: PropsProblems): string | undefined {
+  const cfn = table?.node.defaultChild;
+  if (!(cfn instanceof dynamodb.CfnTable) && !(cfn instanceof dynamodb.CfnGlobalTable)) return undefined;
+  // TableV2 builds its attribute definitions lazily: resolve them as CloudFormation will see them.
+  const stack = Stack.of(cfn);
+  const keySchema: unknown = stack.resolve(cfn.keySchema);
+  const attributes: unknown = stack.resolve(cfn.attributeDefinitions);
+  if (!Array.isArray(keySchema) || !Array.isArray(attributes)) return undefined;
+  const keys = (keySchema as Array<{ attributeName?: string; keyType?: string }>)
+    .map((key) => `${key.attributeName} (${key.keyType === 'RANGE' ? 'sort' : 'partition'} key, `
+      + `${(attributes as Array<{ attributeName?: string; attributeType?: string }>)
+        .find((attribute) => attribute.attributeName === key.attributeName)?.attributeType ?? '?'})`);
+  if (keys.length !== 1 || keys[0] !== `${LEDGER_PARTITION_KEY} (partition key, S)`) {
+    problems.add('table', `must have the partition key "${LEDGER_PARTITION_KEY}" (String) and no sort key: every request `
+      + 'would fail with 503 LEDGER_UNAVAILABLE', keys.join(', '),
+    `Create it with partitionKey: { name: '${LEDGER_PARTITION_KEY}', type: AttributeType.STRING } and `
+      + `timeToLiveAttribute: '${LEDGER_TTL_ATTRIBUTE}', or leave table undefined.`);
+    return undefined;
+  }
+  const ttl: unknown = stack.resolve(cfn.timeToLiveSpecification);
+  const spec = ttl as { attributeName?: string; enabled?: unknown } | undefined;
+  if (spec?.attributeName !== LEDGER_TTL_ATTRIBUTE || spec.enabled === false) {
+    return `table: TTL is not on "${LEDGER_TTL_ATTRIBUTE}" (got ${JSON.stringify(spec?.attributeName ?? null)}), `
+      + `so call records are never removed. Set timeToLiveAttribute: '${LEDGER_TTL_ATTRIBUTE}'.`;
+  }
+  return undefined;
 }

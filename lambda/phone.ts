@@ -10,14 +10,14 @@
  */
 import type { MetadataJson } from 'libphonenumber-js/core';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
-import maxMetadata from 'libphonenumber-js/metadata.max.json' with { type: 'text' };
-import { PATTERNS } from '../src/private/contract';
 // esbuild inlines the metadata as a string (import attribute `type: 'text'`):
 // V8 parses a large JSON string with JSON.parse faster than the same data as an
 // object literal (measured: load CPU of the bundle -6%). ts-jest ignores the
 // attribute and hands over the object. tsc (module node16) does not know the
 // attribute, hence the expect-error.
 // @ts-expect-error TS2823: import attributes need module esnext/nodenext; esbuild applies it
+import maxMetadata from 'libphonenumber-js/metadata.max.json' with { type: 'text' };
+import { PATTERNS } from '../src/private/contract';
 
 /** The full metadata, typed once (the package's own declaration is `MetadataJson`). */
 const METADATA = (typeof maxMetadata === 'string' ? jsonOf(maxMetadata) : maxMetadata) as unknown as MetadataJson;

@@ -18,7 +18,10 @@ export interface Acknowledgement {
   readonly appliesTo?: Array<string | { regex: string }>;
 }
 
-/** Every acknowledgement made, for the README table and the tests. */
+/**
+ * Writes the acknowledgements into the resource's metadata (the resource
+ * itself, or the construct's default child), after any it already carries.
+ */
 export function acknowledge(construct: IConstruct, acknowledgements: Acknowledgement[]): void {
   const resource = construct instanceof CfnResource ? construct : construct.node.defaultChild;
   if (!(resource instanceof CfnResource)) {
@@ -37,3 +40,22 @@ export function acknowledge(construct: IConstruct, acknowledgements: Acknowledge
   if (rules.length > 0) resource.addMetadata('cdk_nag', { ...nag, rules_to_suppress: rules });
   if (suppressed.length > 0) resource.addMetadata('guard', { ...guard, SuppressedRules: suppressed });
 }
+
+/** X-Ray's PutTraceSegments/PutTelemetryRecords: on a traced function's policy. */
+export const XRAY_WILDCARD: Acknowledgement = {
+  nag: 'AwsSolutions-IAM5',
+  reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions: "*" is the only valid resource.',
+  appliesTo: ['Resource::*'],
+};
+
+/** On each function: why it runs outside a VPC. */
+export const NO_VPC: Acknowledgement = {
+  guard: 'lambda_inside_vpc_check',
+  reason: 'The function talks only to AWS APIs (Connect, DynamoDB) under IAM; a VPC would add NAT or endpoint cost and cold-start time without reducing exposure.',
+};
+
+/** On each log group: why CloudWatch Logs' own encryption is enough. */
+export const LOG_GROUP_ENCRYPTION: Acknowledgement = {
+  guard: 'cloudwatch_log_group_encrypted_check',
+  reason: 'CloudWatch Logs encrypts all log data at rest with service-managed keys; these logs hold no phone numbers (masked to the last 4 digits), so a customer-managed key adds key management without protecting more.',
+};

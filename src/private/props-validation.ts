@@ -174,12 +174,13 @@ export function checkDuration(
 
 /** A throttle: a positive rate and a whole burst. */
 export function checkThrottle(
-  prop: string, rateLimit: number, burstLimit: number, fix: { rate: string; burst: string }, problems: PropsProblems,
+  prop: string, throttle: { rateLimit: number; burstLimit: number }, fix: { rate: string; burst: string },
+  problems: PropsProblems,
 ): void {
-  if (!Token.isUnresolved(rateLimit) && !(rateLimit > 0)) {
-    problems.add(`${prop}.rateLimit`, 'must be greater than 0', rateLimit, fix.rate);
+  if (!Token.isUnresolved(throttle.rateLimit) && !(throttle.rateLimit > 0)) {
+    problems.add(`${prop}.rateLimit`, 'must be greater than 0', throttle.rateLimit, fix.rate);
   }
-  checkRange(`${prop}.burstLimit`, burstLimit, 1, 5000, fix.burst, problems);
+  checkRange(`${prop}.burstLimit`, throttle.burstLimit, 1, 5000, fix.burst, problems);
 }
 
 /**

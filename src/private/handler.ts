@@ -1,0 +1,77 @@
+import { Aws, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ALL_COUNTRIES, ENV, METRICS } from './contract';
+import { createFunction } from './functions';
+import { OutboundCallerFunction } from './outbound-caller-function';
+import type { ResolvedProps } from './resolve-props';
+
+/**
+ * The handler of both routes, with a role that can do exactly what it does:
+ * start outbound voice contacts on this one instance, and the ledger item
+ * actions it really uses (claim, record, release, and read a call's status).
+ */
+export function buildHandler(scope: Construct, resolved: ResolvedProps, table: dynamodb.ITable): lambda.Function {
+  const { fn, role } = createFunction(scope, resolved, {
+    ids: { role: 'HandlerRole', logs: 'HandlerLogs', function: 'Handler' },
+    roleDescription: 'OutboundCaller handler: start outbound voice contacts on one Connect instance, use its ledger',
+    create: (s, id, props) => new OutboundCallerFunction(s, id, props),
+    props: {
+      description: 'OutboundCaller: PUT /contact/outbound-voice',
+      memorySize: resolved.memorySize,
+      timeout: resolved.timeout,
+      reservedConcurrentExecutions: resolved.reservedConcurrentExecutions,
+      environment: handlerEnvironment(resolved, table),
+    },
+    functionAcknowledgements: [{
+      nag: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by API Gateway only: the caller receives every failure in the response, so a DLQ would never hold anything.',
+    }],
+    policyAcknowledgements: [{
+      nag: 'AwsSolutions-IAM5',
+      reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
+        + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example).',
+      appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
+    }],
+  });
+
+  const { instance } = resolved;
+  const stack = Stack.of(scope);
+  const contactArn = `arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
+    + `${instance.account ?? stack.account}:instance/${instance.instanceId}/contact/*`;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'StartOutboundVoiceContactOnThisInstance',
+    actions: ['connect:StartOutboundVoiceContact'],
+    resources: [contactArn],
+  }));
+  table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+    ...(resolved.callStatus ? ['dynamodb:GetItem'] : []));
+  resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+    'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+  return fn;
+}
+
+/** The handler's configuration: the variables of the shared contract, read once at cold start. */
+function handlerEnvironment(resolved: ResolvedProps, table: dynamodb.ITable): Record<string, string> {
+  const countries = resolved.allowedDestinationCountries;
+  return {
+    [ENV.instanceId]: resolved.instance.instanceId,
+    [ENV.contactFlowId]: resolved.contactFlowId,
+    ...(resolved.sourcePhoneNumber ? { [ENV.sourcePhoneNumber]: resolved.sourcePhoneNumber } : {}),
+    ...(resolved.queueId ? { [ENV.queueId]: resolved.queueId } : {}),
+    [ENV.allowedContactFlowIds]: resolved.allowedContactFlowIds.join(','),
+    [ENV.allowedQueueIds]: resolved.allowedQueueIds.join(','),
+    [ENV.allowedSourcePhoneNumbers]: resolved.allowedSourcePhoneNumbers.join(','),
+    [ENV.allowedDestinationCountries]: countries ? countries.join(',') : ALL_COUNTRIES,
+    [ENV.blockPremiumRateNumbers]: String(resolved.blockPremiumRateNumbers),
+    [ENV.allowCampaignCalls]: String(resolved.allowCampaignCalls),
+    [ENV.authMode]: resolved.authorization.mode,
+    [ENV.tableName]: table.tableName,
+    [ENV.idempotencyWindowSeconds]: String(resolved.idempotencyWindowSeconds),
+    [ENV.metricsNamespace]: METRICS.namespace,
+    [ENV.callStatus]: String(resolved.callStatus),
+  };
+}
+

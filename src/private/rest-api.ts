@@ -1,0 +1,218 @@
+import { IResolvable, Token } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CallerAuthorization, CallerAuthorizationMode } from '../caller-authorization';
+import { acknowledge, LOG_GROUP_ENCRYPTION } from './acknowledgements';
+import { ROUTES } from './contract';
+import { addErrorGatewayResponses } from './gateway-responses';
+import { outboundVoiceRequestSchema } from './request-schema';
+import type { ResolvedProps, Throttle } from './resolve-props';
+
+/** A route's stage throttle. */
+interface RouteThrottle extends Throttle {
+  readonly path: string;
+  readonly method: string;
+}
+
+/** The PUT route with the Connect quota, and the status GET with its own limits. */
+function routeThrottles(resolved: ResolvedProps): RouteThrottle[] {
+  return [
+    { path: ROUTES.placeCall, method: 'PUT', ...resolved.throttle },
+    ...(resolved.callStatus ? [{ path: ROUTES.callStatus, method: 'GET', ...resolved.statusThrottle }] : []),
+  ];
+}
+
+/**
+ * The REST API the routes go on: the user's (whose deployment stage gets the
+ * routes' throttles), or a new one with the secure defaults: JSON access logs,
+ * tracing, the routes' throttles and every gateway error in the envelope.
+ */
+export function buildRestApi(scope: Construct, resolved: ResolvedProps): apigw.IRestApi {
+  if (resolved.restApi) {
+    throttleRoutesOnExistingStage(resolved.restApi, routeThrottles(resolved));
+    return resolved.restApi;
+  }
+  const [put, ...others] = routeThrottles(resolved);
+  const accessLogs = new logs.LogGroup(scope, 'AccessLogs', {
+    retention: resolved.logRetention,
+    removalPolicy: resolved.removalPolicy,
+  });
+  acknowledge(accessLogs, [LOG_GROUP_ENCRYPTION]);
+  const api = new apigw.RestApi(scope, 'Api', {
+    description: 'OutboundCaller: places outbound calls through Amazon Connect',
+    endpointConfiguration: { types: [resolved.endpointType] },
+    cloudWatchRole: false,
+    deployOptions: {
+      tracingEnabled: resolved.tracing,
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify({
+        requestId: apigw.AccessLogField.contextRequestId(),
+        extendedRequestId: apigw.AccessLogField.contextExtendedRequestId(),
+        requestTime: apigw.AccessLogField.contextRequestTime(),
+        ip: apigw.AccessLogField.contextIdentitySourceIp(),
+        caller: apigw.AccessLogField.contextIdentityCaller(),
+        user: apigw.AccessLogField.contextIdentityUser(),
+        apiKeyId: apigw.AccessLogField.contextIdentityApiKeyId(),
+        httpMethod: apigw.AccessLogField.contextHttpMethod(),
+        resourcePath: apigw.AccessLogField.contextResourcePath(),
+        status: apigw.AccessLogField.contextStatus(),
+        protocol: apigw.AccessLogField.contextProtocol(),
+        responseLength: apigw.AccessLogField.contextResponseLength(),
+        integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+        errorResponseType: apigw.AccessLogField.contextErrorResponseType(),
+      })),
+      loggingLevel: resolved.executionLoggingLevel,
+      // Stage default: the Connect quota; then each route's own setting.
+      throttlingRateLimit: put.rateLimit,
+      throttlingBurstLimit: put.burstLimit,
+      methodOptions: Object.fromEntries([put, ...others].map((route) => [
+        `${route.path}/${route.method}`,
+        { throttlingRateLimit: route.rateLimit, throttlingBurstLimit: route.burstLimit },
+      ])),
+    },
+  });
+  addErrorGatewayResponses(api);
+  acknowledge(api.deploymentStage, [{
+    nag: 'AwsSolutions-APIG3',
+    reason: 'Every request is schema-validated and throttled (stage and route limits, the Connect quota by default); a WAF web ACL is an account-level choice: associate yours with the stage ARN.',
+  }]);
+  if (resolved.executionLoggingLevel === apigw.MethodLoggingLevel.OFF) {
+    acknowledge(api.deploymentStage, [{
+      nag: 'AwsSolutions-APIG6',
+      guard: 'api_gw_v1_execution_logging_enabled_check',
+      reason: 'JSON access logs record every request with its request id, caller and status; execution logs need the account-wide API Gateway CloudWatch role, which a construct must not create for the account (set executionLoggingLevel once it exists).',
+    }]);
+  }
+  return api;
+}
+
+/** With a REST API of the user's, the routes still get their throttles on its deployment stage. */
+function throttleRoutesOnExistingStage(api: apigw.IRestApi, routes: RouteThrottle[]): void {
+  const stage = api.deploymentStage?.node.defaultChild;
+  if (!(stage instanceof apigw.CfnStage)) {
+    throw new Error('OutboundCaller: restApi has no deployment stage defined in this app, so the route\'s throttle '
+      + `could not be applied; got ${api.node.path}. Use a RestApi with deploy: true (the default).`);
+  }
+  const settings = stage.methodSettings;
+  if (Token.isUnresolved(settings)) {
+    throw new Error('OutboundCaller: the method settings of restApi\'s deployment stage are a token, so the route\'s '
+      + 'throttle could not be added to them. Set them as a list, or let OutboundCaller create the API.');
+  }
+  const existing = (settings as Array<apigw.CfnStage.MethodSettingProperty | IResolvable> | undefined) ?? [];
+  stage.methodSettings = [...existing, ...routes.map((route) => ({
+    // API Gateway's method-setting path: "/" escaped as "~1".
+    resourcePath: `/${route.path.replace(/\//g, '~1')}`,
+    httpMethod: route.method,
+    throttlingRateLimit: route.rateLimit,
+    throttlingBurstLimit: route.burstLimit,
+  }))];
+}
+
+/** The methods of the routes. */
+export interface Routes {
+  readonly method: apigw.Method;
+  readonly statusMethod?: apigw.Method;
+}
+
+/**
+ * `PUT /contact/outbound-voice` (body checked against the request model
+ * built from the shared contract) and, with call status,
+ * `GET /contact/outbound-voice/{contactId}`; both with the same authorization,
+ * both served by the handler.
+ */
+export function addRoutes(scope: Construct, api: apigw.IRestApi, handler: lambda.IFunction, resolved: ResolvedProps): Routes {
+  const model = new apigw.Model(scope, 'RequestModel', {
+    restApi: api,
+    contentType: 'application/json',
+    description: 'StartOutboundVoiceContact request (PascalCase fields; unknown fields refused)',
+    schema: outboundVoiceRequestSchema(),
+  });
+  const validator = new apigw.RequestValidator(scope, 'RequestValidator', {
+    restApi: api,
+    validateRequestBody: true,
+    validateRequestParameters: true,
+  });
+  const resource = api.root.resourceForPath(ROUTES.placeCall);
+  const methodAuthorization = authorizationOptions(scope, resolved.authorization);
+  const integration = (): apigw.LambdaIntegration => new apigw.LambdaIntegration(handler, { allowTestInvoke: false });
+  const method = resource.addMethod('PUT', integration(), {
+    ...methodAuthorization,
+    requestValidator: validator,
+    requestModels: { 'application/json': model },
+    requestParameters: { 'method.request.header.Idempotency-Key': false },
+  });
+  const statusMethod = resolved.callStatus
+    ? resource.addResource('{contactId}').addMethod('GET', integration(), {
+      ...methodAuthorization,
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.contactId': true },
+    })
+    : undefined;
+
+  for (const routeMethod of [method, statusMethod]) {
+    if (!routeMethod) continue;
+    // LambdaIntegration's permissions: apigateway.amazonaws.com, restricted by SourceArn to each method.
+    for (const child of routeMethod.node.children) {
+      if (child instanceof lambda.CfnPermission) {
+        acknowledge(child, [{
+          guard: 'lambda_function_public_access_prohibited_check',
+          reason: 'Principal is apigateway.amazonaws.com with SourceArn set to this API\'s method; the rule cannot evaluate the Fn::Join that builds that ARN.',
+        }]);
+      }
+    }
+    if (resolved.authorization.mode === CallerAuthorizationMode.IAM) {
+      acknowledge(routeMethod, [{
+        nag: 'AwsSolutions-COG4',
+        reason: 'The method uses IAM (SigV4) authorization: callers are AWS principals granted execute-api:Invoke on these routes alone.',
+      }]);
+    }
+  }
+  return { method, statusMethod };
+}
+
+function authorizationOptions(scope: Construct, authorization: CallerAuthorization): apigw.MethodOptions {
+  switch (authorization.mode) {
+    case CallerAuthorizationMode.IAM:
+      return { authorizationType: apigw.AuthorizationType.IAM };
+    case CallerAuthorizationMode.API_KEY:
+      return { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: true };
+    case CallerAuthorizationMode.COGNITO:
+      return {
+        authorizationType: apigw.AuthorizationType.COGNITO,
+        authorizer: new apigw.CognitoUserPoolsAuthorizer(scope, 'Authorizer', {
+          cognitoUserPools: authorization.userPools ?? [],
+        }),
+        authorizationScopes: authorization.cognitoOptions?.authorizationScopes,
+      };
+    case CallerAuthorizationMode.NONE:
+      return { authorizationType: apigw.AuthorizationType.NONE };
+  }
+}
+
+/**
+ * With `CallerAuthorization.apiKey()`: a usage plan whose per-key throttle is
+ * the status route's (it may be polled faster than calls may be placed), with
+ * the PUT held to its own throttle; and an API key unless the user brings theirs.
+ */
+export function addUsagePlan(
+  scope: Construct, api: apigw.IRestApi, method: apigw.Method, resolved: ResolvedProps,
+): { usagePlan?: apigw.UsagePlan; apiKey?: apigw.IApiKey } {
+  const { authorization, callStatus, throttle, statusThrottle } = resolved;
+  if (authorization.mode !== CallerAuthorizationMode.API_KEY) return {};
+  const usagePlan = new apigw.UsagePlan(scope, 'UsagePlan', {
+    description: 'OutboundCaller callers',
+    throttle: callStatus ? statusThrottle : throttle,
+    quota: authorization.apiKeyOptions?.quota,
+    apiStages: [{
+      api,
+      stage: api.deploymentStage,
+      throttle: callStatus ? [{ method, throttle }] : undefined,
+    }],
+  });
+  if (!(authorization.apiKeyOptions?.createApiKey ?? true)) return { usagePlan };
+  const apiKey = new apigw.ApiKey(scope, 'ApiKey', { description: 'OutboundCaller caller key' });
+  usagePlan.addApiKey(apiKey);
+  return { usagePlan, apiKey };
+}

@@ -58,6 +58,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@^2.245.0-alpha.0',
     'aws-cdk@~2.1148.0',
     'fast-check@^4',
+    // Real clients of the API in the tests: the AWS SDK for JavaScript's SigV4 signer, and an
+    // OpenAPI 3.1 validator for the published document (pinned: its schema is what we claim to meet).
+    '@smithy/signature-v4@^5',
+    '@aws-crypto/sha256-js@^5',
+    '@seriousme/openapi-schema-validator@2.11.0',
     // Benchmark baselines (npx projen bench): what a user would write instead.
     '@aws-lambda-powertools/idempotency@^2',
     '@aws-sdk/lib-dynamodb@^3',

@@ -12,6 +12,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiFront, frontConfigFromTemplate, matchRoute, validateJsonSchema, type FrontConfig } from './local/api-front';
 import { createLocalDynamoDbClient } from './local/dynamodb-local';
 import { synthExampleTemplate } from './local/example-app';
+import { LOCAL_ACCESS_KEYS, LOCAL_API_KEYS, localAuthentication } from './local/local-credentials';
+import { signedFetch, signRequest } from './support/signed-fetch';
+
+/** The two local key pairs the sandbox prints: user/sandbox and user/alice. */
+const [SANDBOX_KEY, ALICE_KEY] = LOCAL_ACCESS_KEYS;
 
 const ROOT = path.join(__dirname, '..');
 const START_TIMEOUT_MS = 75_000;
@@ -103,16 +108,17 @@ let firstContactId: string;
 const json = async (res: Response): Promise<any> => res.json();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const putOnce = (body: unknown, headers: Record<string, string> = {}): Promise<Response> => fetch(api, {
+/** A PUT signed with the AWS SDK's SignatureV4 (user/sandbox's key unless another is given). */
+const putOnce = (body: unknown, headers: Record<string, string> = {}, key = SANDBOX_KEY): Promise<Response> => signedFetch(api, key, {
   method: 'PUT',
   headers: { 'Content-Type': 'application/json', ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
 /** A well-behaved client: API Gateway's throttle (2/s, burst 5) answers 429 with Retry-After; wait and retry. */
-async function put(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function put(body: unknown, headers: Record<string, string> = {}, key = SANDBOX_KEY): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
-    const res = await putOnce(body, headers);
+    const res = await putOnce(body, headers, key);
     if (res.status !== 429 || res.headers.get('x-amzn-errortype') !== 'TooManyRequestsException' || attempt === 4) return res;
     await res.arrayBuffer();
     await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
@@ -148,9 +154,12 @@ describe('npx projen sandbox', () => {
     expect(out).toMatch(/Allow connect:StartOutboundVoiceContact on arn:\$\{AWS::Partition\}:connect:us-east-1:111122223333:instance\/[0-9a-f-]{36}\/contact\/\*/);
     expect(out).toMatch(/Allow dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem.* on table /);
     expect(out).toMatch(/nodejs24\.x · arm64 · 256 MB · 25 s timeout/);
-    expect(out).toContain(`curl -i -X PUT ${api} -H 'Content-Type: application/json' -H 'Idempotency-Key: `);
+    expect(out).toContain(`curl -i -X PUT ${api} --aws-sigv4 'aws:amz:us-east-1:execute-api' --user '${SANDBOX_KEY.accessKeyId}:`);
     expect(out).toContain(`http://127.0.0.1:${port}/_sandbox/connect/fail-next`);
-    expect(out).toContain("-H 'x-sandbox-caller: alice'");
+    for (const key of LOCAL_ACCESS_KEYS) {
+      expect(out).toContain(`${key.arn.padEnd(40)} AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`);
+    }
+    expect(out).not.toContain('x-sandbox-caller: <name>\' needs no signature');
     expect(out).toContain(info.dynamodb.endpoint);
   });
 
@@ -217,16 +226,37 @@ describe('npx projen sandbox', () => {
     }
   });
 
-  test('x-sandbox-caller picks the caller: the same key from another caller is another call', async () => {
+  test('each printed key pair is a caller: the same Idempotency-Key signed by the other key is another call', async () => {
     const mine = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1' });
-    const alices = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1', 'x-sandbox-caller': 'alice' });
+    const alices = await put({ DestinationPhoneNumber: DESTINATION }, { 'Idempotency-Key': 'sandbox-test-1' }, ALICE_KEY);
     expect(alices.status).toBe(200);
     expect(alices.headers.get('idempotent-replayed')).toBeNull();
     expect((await json(alices)).data.id).not.toBe((await json(mine)).data.id);
+  });
 
-    const anonymous = await put({ DestinationPhoneNumber: DESTINATION }, { 'x-sandbox-caller': 'none' });
-    expect(anonymous.status).toBe(403);
-    expect((await json(anonymous)).error.code).toBe('FORBIDDEN');
+  test('unsigned, tampered, unknown-key and x-sandbox-caller requests get the deployed API\'s 403 FORBIDDEN', async () => {
+    const body = JSON.stringify({ DestinationPhoneNumber: DESTINATION });
+    const unsigned = await fetch(api, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect((await json(unsigned)).error.code).toBe('FORBIDDEN');
+
+    // Signed by the SDK for one body, sent with another: the body hash no longer matches.
+    const headers = await signRequest(api, SANDBOX_KEY, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+    delete headers.host;
+    const tampered = await fetch(api, { method: 'PUT', headers, body: body.replace('0123', '0199') });
+    expect(tampered.status).toBe(403);
+    expect(tampered.headers.get('x-amzn-errortype')).toBe('InvalidSignatureException');
+    expect(await json(tampered)).toEqual({ success: false, error: { code: 'FORBIDDEN', message: 'The request signature is not valid.', details: [] } });
+
+    const unknownKey = await putOnce(body, {}, { ...SANDBOX_KEY, accessKeyId: 'AKLOCALSANDBOX999999' });
+    expect(unknownKey.status).toBe(403);
+    expect(unknownKey.headers.get('x-amzn-errortype')).toBe('UnrecognizedClientException');
+
+    // Off by default: the header names nobody, the request is still unsigned.
+    const byHeader = await fetch(api, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'x-sandbox-caller': 'alice' }, body });
+    expect(byHeader.status).toBe(403);
+    expect((await json(byHeader)).error.code).toBe('FORBIDDEN');
   });
 
   test('the call-status GET shows a call moving from INITIATED to DISCONNECTED (contact events delivered locally)', async () => {
@@ -240,7 +270,7 @@ describe('npx projen sandbox', () => {
     const deadline = Date.now() + 15_000;
     let last: any;
     while (Date.now() < deadline) {
-      const res = await fetch(url);
+      const res = await signedFetch(url, SANDBOX_KEY);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       last = (await json(res)).data;
@@ -254,7 +284,7 @@ describe('npx projen sandbox', () => {
     expect(last.events.map((event: { type: string }) => event.type)).toEqual(['INITIATED', 'CONNECTED_TO_SYSTEM', 'DISCONNECTED']);
     expect(last.events[2].disconnect_reason).toBe('CUSTOMER_DISCONNECT');
     // Another caller cannot see it.
-    expect((await fetch(url, { headers: { 'x-sandbox-caller': 'alice' } })).status).toBe(404);
+    expect((await signedFetch(url, ALICE_KEY)).status).toBe(404);
   });
 
   test('other routes get API Gateway\'s answer in the envelope (403 FORBIDDEN)', async () => {
@@ -305,7 +335,8 @@ describe('the local API Gateway front (in-process, a stub handler)', () => {
 
   beforeAll(async () => {
     config = frontConfigFromTemplate(synthExampleTemplate().template);
-    front = new ApiFront();
+    // x-sandbox-caller on (npx projen sandbox --caller-header): these tests are about the proxy event.
+    front = new ApiFront({ authentication: localAuthentication('us-east-1', true) });
     await front.listen(0);
     const fnId = config.routes[0].functionLogicalId;
     front.configure(config, new Map([[fnId, {
@@ -328,7 +359,9 @@ describe('the local API Gateway front (in-process, a stub handler)', () => {
     status: number; headers: Record<string, string | string[] | undefined>; body: Buffer;
   }> {
     return new Promise((resolve, reject) => {
-      const req = http.request(`${front.url}${urlPath}`, { method, headers }, (res) => {
+      // The caller is named by x-sandbox-caller (user/sandbox unless a test names another).
+      const withCaller = Object.keys(headers).some((h) => h.toLowerCase() === 'x-sandbox-caller') ? headers : { ...headers, 'x-sandbox-caller': 'sandbox' };
+      const req = http.request(`${front.url}${urlPath}`, { method, headers: withCaller }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -443,5 +476,119 @@ describe('the local API Gateway front (in-process, a stub handler)', () => {
     expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', Attributes: { 'bad key': 'v' } })).toHaveLength(1);
     expect(validateJsonSchema(schema, { DestinationPhoneNumber: '+12125550123', TrafficType: 'OTHER' })).toHaveLength(1);
     expect(validateJsonSchema(schema, [])).toEqual(['(root): expected object, got array']);
+  });
+});
+
+describe('the local API Gateway front authenticates like the deployed API', () => {
+  let config: FrontConfig;
+  const fronts: ApiFront[] = [];
+  let events: APIGatewayProxyEvent[] = [];
+  const stub = {
+    functionName: 'stub',
+    timeoutMs: 2_000,
+    handler: async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+      events.push(event);
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
+    },
+  };
+  const BODY = JSON.stringify({ DestinationPhoneNumber: '+12125550123' });
+
+  /** A front whose routes use `authorizationType` (and an API key when asked), as the construct's other modes synthesize. */
+  async function startFront(authorizationType: string, apiKeyRequired = false): Promise<ApiFront> {
+    const front = new ApiFront({ authentication: localAuthentication('us-east-1') });
+    fronts.push(front);
+    await front.listen(0);
+    const routes = config.routes.map((r) => ({ ...r, authorizationType, apiKeyRequired, throttle: undefined }));
+    front.configure({ ...config, routes }, new Map([[config.routes[0].functionLogicalId, stub]]));
+    return front;
+  }
+  beforeAll(() => {
+    config = frontConfigFromTemplate(synthExampleTemplate().template);
+  }, 60_000);
+  beforeEach(() => {
+    events = [];
+  });
+  afterAll(() => Promise.all(fronts.map((f) => f.stop())));
+
+  interface SignedPut { key?: typeof SANDBOX_KEY; date?: Date; region?: string; service?: string; headers?: Record<string, string> }
+  const signedPut = (front: ApiFront, options: SignedPut = {}): Promise<Response> =>
+    signedFetch(`${front.url}/contact/outbound-voice?b=2&a=1`, options.key ?? SANDBOX_KEY, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', ...options.headers },
+      body: BODY,
+      signingDate: options.date,
+      region: options.region,
+      service: options.service,
+    });
+
+  test('IAM: a request signed by the SDK is the key\'s IAM user in the proxy event; other keys, regions, services and times are 403', async () => {
+    const front = await startFront('AWS_IAM');
+    const ok = await signedPut(front, { key: ALICE_KEY });
+    expect(ok.status).toBe(200);
+    expect(events[0].requestContext.identity).toMatchObject({
+      userArn: 'arn:aws:iam::111122223333:user/alice',
+      accessKey: ALICE_KEY.accessKeyId,
+      accountId: '111122223333',
+      caller: expect.stringMatching(/^AIDA[0-9A-F]{17}$/),
+    });
+    const cases: Array<[string, Response, string]> = [
+      ['wrong secret', await signedPut(front, { key: { ...SANDBOX_KEY, secretAccessKey: 'not-the-secret' } }), 'InvalidSignatureException'],
+      ['other region', await signedPut(front, { region: 'eu-west-1' }), 'InvalidSignatureException'],
+      ['other service', await signedPut(front, { service: 'execute-apis' }), 'InvalidSignatureException'],
+      ['signed 6 minutes ago', await signedPut(front, { date: new Date(Date.now() - 6 * 60_000) }), 'InvalidSignatureException'],
+      ['signed 6 minutes ahead', await signedPut(front, { date: new Date(Date.now() + 6 * 60_000) }), 'InvalidSignatureException'],
+      ['unknown key', await signedPut(front, { key: { ...SANDBOX_KEY, accessKeyId: 'AKLOCALSANDBOX000009' } }), 'UnrecognizedClientException'],
+    ];
+    for (const [what, res, errorType] of cases) {
+      expect([what, res.status, res.headers.get('x-amzn-errortype')]).toEqual([what, 403, errorType]);
+      expect(await res.json()).toEqual({ success: false, error: { code: 'FORBIDDEN', message: expect.any(String), details: [] } });
+    }
+    // Within the 5-minute window it is fine.
+    expect((await signedPut(front, { date: new Date(Date.now() - 4 * 60_000) })).status).toBe(200);
+    // A signed header changed after signing.
+    const headers = await signRequest(`${front.url}/contact/outbound-voice`, SANDBOX_KEY, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k-1' }, body: BODY,
+    });
+    delete headers.host;
+    const changed = await fetch(`${front.url}/contact/outbound-voice`, { method: 'PUT', headers: { ...headers, 'Idempotency-Key': 'k-2' }, body: BODY });
+    expect(changed.status).toBe(403);
+    // Not signed at all: Missing Authentication Token, with a hint for sandbox users.
+    const unsigned = await fetch(`${front.url}/contact/outbound-voice`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: BODY });
+    expect([unsigned.status, unsigned.headers.get('x-amzn-errortype')]).toEqual([403, 'MissingAuthenticationTokenException']);
+    expect(unsigned.headers.get('x-sandbox-hint')).toContain('sign the request');
+    expect(events).toHaveLength(2);
+  });
+
+  test('API key: x-api-key must be a printed key; its id is the caller', async () => {
+    const front = await startFront('NONE', true);
+    const send = (key?: string): Promise<Response> => fetch(`${front.url}/contact/outbound-voice`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body: BODY,
+    });
+    expect((await send(LOCAL_API_KEYS[1].value)).status).toBe(200);
+    expect(events[0].requestContext.identity.apiKeyId).toBe(LOCAL_API_KEYS[1].id);
+    for (const res of [await send(), await send('not-a-key')]) {
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).error.code).toBe('FORBIDDEN');
+    }
+    expect(events).toHaveLength(1);
+  });
+
+  test('Cognito: an ID token of the local user pool is the caller (claims in the authorizer); others are 401', async () => {
+    const front = await startFront('COGNITO_USER_POOLS');
+    const pool = front.authentication.userPool;
+    const send = (token?: string): Promise<Response> => fetch(`${front.url}/contact/outbound-voice`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: token } : {}) }, body: BODY,
+    });
+    expect((await send(pool.issueIdToken('alice'))).status).toBe(200);
+    expect(events[0].requestContext.authorizer?.claims).toMatchObject({ 'cognito:username': 'alice', 'token_use': 'id', 'iss': pool.issuer });
+    const token = pool.issueIdToken('bob');
+    const [header, payload, signature] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'someone-else' })).toString('base64url');
+    for (const bad of [undefined, pool.issueIdToken('alice', -10), `${header}.${forged}.${signature}`, 'Bearer nonsense']) {
+      const res = await send(bad);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as any).error.code).toBe('FORBIDDEN');
+    }
+    expect(events).toHaveLength(1);
   });
 });

@@ -7,10 +7,14 @@
  *   path rebuilt from the AWS::ApiGateway::Resource chain (`{param}` and
  *   `{param+}` path parameters); any other route gets MISSING_AUTHENTICATION_TOKEN
  *   (403), as API Gateway answers;
- * - authorization type of the method: the caller identity API Gateway would
- *   put in the request context (IAM user ARN, API key id, Cognito `sub`), taken
- *   from the `x-sandbox-caller` header (removed before the handler sees it);
- *   signatures, keys and tokens are not verified;
+ * - authorization type of the method, checked with the local credentials
+ *   (test/local/local-credentials.ts): AWS_IAM → a SigV4 signature for
+ *   `execute-api` in the stack's region (test/local/sigv4.ts); API key
+ *   required → `x-api-key`; COGNITO_USER_POOLS → an ID token of the local user
+ *   pool. The identity goes into the request context as API Gateway puts it
+ *   (IAM user ARN, API key id, Cognito claims). Opt-in only: the
+ *   `x-sandbox-caller` header names the caller instead (removed before the
+ *   handler sees it);
  * - throttling: the stage's MethodSettings for the route (token bucket, rate
  *   per second and burst) → THROTTLED;
  * - request validation: the method's request validator: required header and
@@ -33,18 +37,21 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { CfnResource, CfnTemplate } from './example-app';
+import { localAuthentication, SANDBOX_ACCOUNT, type FrontAuthentication } from './local-credentials';
 import { lambdaContext, proxyEvent, type CallerIdentity, type ProxyHandler } from './proxy-event';
+import { verifySigV4 } from './sigv4';
+
+export { SANDBOX_ACCOUNT };
 
 /** API Gateway's payload limit for REST APIs. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** API Gateway stops waiting for an integration after 29 s. */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
-/** The header that picks the caller identity (sandbox only; removed before the handler sees it). */
+/** The header that picks the caller identity when the front is started with `callerHeader` (removed before the handler sees it). */
 export const CALLER_HEADER = 'x-sandbox-caller';
 /** `x-sandbox-caller: none` sends the request without credentials. */
 export const NO_CALLER = 'none';
 export const DEFAULT_CALLER = 'sandbox';
-export const SANDBOX_ACCOUNT = '111122223333';
 
 // --------------------------------------------------------------------- config read from the template
 
@@ -362,6 +369,10 @@ export interface Rejection {
   readonly validationErrors?: readonly string[];
   /** A hint for sandbox users, sent as `x-sandbox-hint` (never in the body: that is the construct's). */
   readonly hint?: string;
+  /** API Gateway's own message (`$context.error.message`) when it is specific to the request. */
+  readonly message?: string;
+  /** The `x-amzn-ErrorType` API Gateway sends with it, when it is specific to the request. */
+  readonly errorType?: string;
 }
 
 interface RenderedResponse {
@@ -377,7 +388,7 @@ export function renderGatewayResponse(
   const fallbackType = (rejection.statusCode ?? DEFAULT_STATUS[rejection.type] ?? 500) >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
   const spec = config.gatewayResponses[rejection.type] ?? config.gatewayResponses[fallbackType];
   const statusCode = spec?.statusCode ?? rejection.statusCode ?? DEFAULT_STATUS[rejection.type] ?? 500;
-  const message = DEFAULT_MESSAGE[rejection.type] ?? (statusCode >= 500 ? 'Internal server error' : 'Bad Request');
+  const message = rejection.message ?? DEFAULT_MESSAGE[rejection.type] ?? (statusCode >= 500 ? 'Internal server error' : 'Bad Request');
   const validation = (rejection.validationErrors ?? []).join(', ');
   const contextValue = (name: string): string => {
     switch (name) {
@@ -415,7 +426,7 @@ export function renderGatewayResponse(
     body = JSON.stringify({ message });
     headers['content-type'] = 'application/json';
   }
-  const errorType = ERROR_TYPE_HEADER[rejection.type];
+  const errorType = rejection.errorType ?? ERROR_TYPE_HEADER[rejection.type];
   if (errorType) headers['x-amzn-ErrorType'] = errorType;
   if (rejection.hint) headers['x-sandbox-hint'] = rejection.hint;
   return { statusCode, headers, body };
@@ -500,11 +511,17 @@ export interface ApiFrontOptions {
   readonly localPrefix?: string;
   readonly localRoutes?: LocalRouteHandler;
   readonly onAccessLog?: (entry: AccessLogEntry) => void;
+  /**
+   * The credentials accepted, per authorization mode.
+   * @default localAuthentication('us-east-1'): the local keys and user pool, no `x-sandbox-caller`
+   */
+  readonly authentication?: FrontAuthentication;
 }
 
 export class ApiFront {
   private readonly server: http.Server;
   private readonly localPrefix: string;
+  private auth: FrontAuthentication;
   private config?: FrontConfig;
   private functions = new Map<string, LocalFunction>();
   private buckets = new Map<FrontRoute, TokenBucket>();
@@ -513,6 +530,7 @@ export class ApiFront {
 
   constructor(private readonly options: ApiFrontOptions = {}) {
     this.localPrefix = options.localPrefix ?? '/_sandbox/';
+    this.auth = options.authentication ?? localAuthentication('us-east-1');
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         process.stderr.write(`sandbox front: ${String((err as Error)?.stack ?? err)}\n`);
@@ -528,6 +546,11 @@ export class ApiFront {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The credentials this front accepts. */
+  get authentication(): FrontAuthentication {
+    return this.auth;
   }
 
   get url(): string {
@@ -556,8 +579,9 @@ export class ApiFront {
     });
   }
 
-  /** Starts serving the API of `config` with these functions (by logical id). */
-  configure(config: FrontConfig, functions: Map<string, LocalFunction>): void {
+  /** Starts serving the API of `config` with these functions (by logical id), accepting these credentials. */
+  configure(config: FrontConfig, functions: Map<string, LocalFunction>, authentication?: FrontAuthentication): void {
+    if (authentication) this.auth = authentication;
     for (const route of config.routes) {
       if (!functions.has(route.functionLogicalId)) {
         throw new Error(`No local function for ${route.method} ${route.path} (${route.functionLogicalId}).`);
@@ -627,16 +651,12 @@ export class ApiFront {
     }
 
     // 2. Who is calling (API Gateway has authenticated the request before anything else).
-    const callerValue = headerValue(req.headers[CALLER_HEADER]);
-    const caller = callerFromHeader(route, callerValue);
-    if (caller === undefined) {
-      reject({ type: route.apiKeyRequired ? 'INVALID_API_KEY' : 'MISSING_AUTHENTICATION_TOKEN', hint: `${CALLER_HEADER}: ${NO_CALLER}` });
+    const authenticated = this.authenticate(req, route, body);
+    if ('type' in authenticated) {
+      reject(authenticated);
       return;
     }
-    if (typeof caller === 'string') {
-      reject({ type: route.authorizationType === 'AWS_IAM' ? 'INVALID_SIGNATURE' : 'UNAUTHORIZED', hint: caller });
-      return;
-    }
+    const caller = authenticated;
     const callerName = describeCaller(caller);
 
     // 3. Throttle (the stage's method settings for this route).
@@ -698,6 +718,64 @@ export class ApiFront {
     log(result.statusCode, { caller: callerName });
   }
 
+  /** The caller of an accepted request, or the gateway response API Gateway gives instead. */
+  private authenticate(req: http.IncomingMessage, route: FrontRoute, body: Buffer): CallerIdentity | Rejection {
+    const callerValue = headerValue(req.headers[CALLER_HEADER]);
+    if (this.auth.callerHeader && callerValue !== undefined) {
+      const caller = callerFromHeader(route, callerValue);
+      if (caller === undefined) {
+        return { type: route.apiKeyRequired ? 'INVALID_API_KEY' : 'MISSING_AUTHENTICATION_TOKEN', hint: `${CALLER_HEADER}: ${NO_CALLER}` };
+      }
+      if (typeof caller === 'string') return { type: route.authorizationType === 'AWS_IAM' ? 'INVALID_SIGNATURE' : 'UNAUTHORIZED', hint: caller };
+      return caller;
+    }
+    const unsignedHint = this.auth.callerHeader
+      ? `sign the request, or name the caller with ${CALLER_HEADER}`
+      : 'sign the request with a key the sandbox printed at start';
+    let caller: CallerIdentity;
+    switch (route.authorizationType) {
+      case 'NONE':
+        caller = { anonymous: true };
+        break;
+      case 'AWS_IAM': {
+        const result = verifySigV4({ method: req.method ?? 'GET', target: req.url ?? '/', rawHeaders: req.rawHeaders, body }, {
+          region: this.auth.region,
+          keys: this.auth.accessKeys,
+        });
+        if (!result.ok) {
+          return {
+            type: result.type,
+            message: result.message,
+            errorType: result.errorType,
+            hint: result.type === 'MISSING_AUTHENTICATION_TOKEN' ? unsignedHint : result.message,
+          };
+        }
+        caller = { iamUserArn: result.key.arn, accessKey: result.key.accessKeyId };
+        break;
+      }
+      case 'COGNITO_USER_POOLS': {
+        const token = this.auth.userPool.verify(headerValue(req.headers.authorization));
+        if (!token) {
+          return { type: 'UNAUTHORIZED', hint: 'send an ID token the sandbox issued at start in the Authorization header' };
+        }
+        caller = { cognitoSub: token.sub, claims: token.claims };
+        break;
+      }
+      default:
+        return { type: 'UNAUTHORIZED', hint: `the sandbox cannot simulate authorization type ${route.authorizationType}` };
+    }
+    if (route.apiKeyRequired) {
+      // API Gateway checks the usage plan's key after the authorizer; the key id becomes the caller when there is no other identity.
+      const given = headerValue(req.headers['x-api-key']);
+      const key = this.auth.apiKeys.find((k) => k.value === given);
+      if (!key) {
+        return { type: 'INVALID_API_KEY', message: 'Forbidden', hint: given === undefined ? 'no x-api-key header' : 'x-api-key is not a key the sandbox printed' };
+      }
+      if ('anonymous' in caller) caller = { apiKeyId: key.id, apiKey: key.value };
+    }
+    return caller;
+  }
+
   private buildEvent(
     req: http.IncomingMessage, url: URL, route: FrontRoute, pathParameters: Record<string, string> | null, body: Buffer,
     caller: CallerIdentity, requestId: string, extendedRequestId: string,
@@ -706,7 +784,7 @@ export class ApiFront {
     const headers: Record<string, string[]> = {};
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i];
-      if (name.toLowerCase() === CALLER_HEADER) continue;
+      if (this.auth.callerHeader && name.toLowerCase() === CALLER_HEADER) continue;
       (headers[name] ??= []).push(req.rawHeaders[i + 1]);
     }
     const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -756,7 +834,7 @@ export class ApiFront {
         identity: 'iamUserArn' in caller
           ? {
             ...event.requestContext.identity,
-            accessKey: 'ASIASANDBOXEXAMPLE00',
+            accessKey: caller.accessKey ?? 'AKLOCALSANDBOXHEADER',
             accountId: caller.iamUserArn.split(':')[4],
             caller: principalId(caller.iamUserArn),
             user: principalId(caller.iamUserArn),

@@ -12,9 +12,9 @@ export const HANDLER_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'lambda
 
 /** Who API Gateway says is calling, per authorization mode. */
 export type CallerIdentity =
-  | { readonly iamUserArn: string }
-  | { readonly apiKeyId: string }
-  | { readonly cognitoSub: string }
+  | { readonly iamUserArn: string; readonly accessKey?: string }
+  | { readonly apiKeyId: string; readonly apiKey?: string }
+  | { readonly cognitoSub: string; readonly claims?: Readonly<Record<string, string>> }
   | { readonly anonymous: true };
 
 export const SANDBOX_CALLER: CallerIdentity = { iamUserArn: 'arn:aws:iam::111122223333:user/sandbox' };
@@ -76,9 +76,9 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
   if ('iamUserArn' in caller) {
     Object.assign(identity, { userArn: caller.iamUserArn, user: caller.iamUserArn.split(':')[5] ?? null, accountId: caller.iamUserArn.split(':')[4] ?? null });
   } else if ('apiKeyId' in caller) {
-    Object.assign(identity, { apiKeyId: caller.apiKeyId, apiKey: 'redacted' });
+    Object.assign(identity, { apiKeyId: caller.apiKeyId, apiKey: caller.apiKey ?? 'redacted' });
   } else if ('cognitoSub' in caller) {
-    authorizer = { claims: { sub: caller.cognitoSub } };
+    authorizer = { claims: { ...caller.claims, sub: caller.cognitoSub } };
   }
   const now = new Date();
   const resource = options.resource

@@ -29,12 +29,13 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
-  ApiFront, CALLER_HEADER, DEFAULT_CALLER, frontConfigFromTemplate, NO_CALLER, SANDBOX_ACCOUNT,
+  ApiFront, CALLER_HEADER, frontConfigFromTemplate, NO_CALLER, SANDBOX_ACCOUNT,
   type FrontConfig, type LocalFunction,
 } from './api-front';
 import { CONNECT_ERRORS, ConnectSimulator, DEFAULT_QUOTA, type SimContactEvent } from './connect-simulator';
 import { createLocalDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import type { CfnResource, CfnTemplate } from './example-app';
+import { localAuthentication, type FrontAuthentication } from './local-credentials';
 import { HANDLER_BUNDLE, type ProxyHandler } from './proxy-event';
 
 const DEFAULT_PORT = 8787;
@@ -51,13 +52,13 @@ Options:
   --port <n>        port of the API on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
   --data-dir <dir>  keep the ledger (DynamoDB Local files) in <dir> across restarts
                     (default: in memory, gone when the sandbox stops)
+  --caller-header   also accept "${CALLER_HEADER}: <name>" instead of a signature, for quick
+                    curl tries: call as IAM user arn:aws:iam::${SANDBOX_ACCOUNT}:user/<name> (a full
+                    IAM/STS ARN also works; "${NO_CALLER}" sends no credentials). Off by default:
+                    every request must be signed (SigV4, service execute-api, the stack's
+                    region) with one of the two local key pairs printed at start.
   --quiet, -q       print only the URL line (no summary, no request or handler logs)
   --help, -h        this help
-
-Per request:
-  ${CALLER_HEADER}: <name>  call as IAM user arn:aws:iam::${SANDBOX_ACCOUNT}:user/<name>
-                           (default ${DEFAULT_CALLER}; a full IAM/STS ARN also works;
-                           "${NO_CALLER}" sends the request without credentials)
 
 Sandbox endpoints (local only, not part of the API):
   GET  /_sandbox/info                 endpoints, table name, pids (JSON)
@@ -74,6 +75,7 @@ interface Args {
   readonly dataDir?: string;
   readonly quiet: boolean;
   readonly help: boolean;
+  readonly callerHeader: boolean;
 }
 
 class UsageError extends Error {}
@@ -83,6 +85,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let dataDir: string | undefined;
   let quiet = false;
   let help = false;
+  let callerHeader = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -109,11 +112,14 @@ export function parseArgs(argv: readonly string[]): Args {
       case '-h':
         help = true;
         break;
+      case '--caller-header':
+        callerHeader = true;
+        break;
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
-  return { port, dataDir, quiet, help };
+  return { port, dataDir, quiet, help, callerHeader };
 }
 
 // --------------------------------------------------------------------- output
@@ -588,7 +594,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const local: LocalFunction = { handler, functionName, timeoutMs: Number(fp.Timeout ?? 3) * 1000 };
-  front.configure(config, new Map([[fnId, local]]));
+  const authentication = localAuthentication(names.region, args.callerHeader);
+  front.configure(config, new Map([[fnId, local]]), authentication);
 
   // 8. Contact events: the template's EventBridge rule (its pattern) → its target function, as shipped.
   const eventTarget = contactEventTarget(template, functionCode, names);
@@ -605,8 +612,9 @@ async function main(): Promise<number> {
       routes: config.routes.map((r) => `${r.method} ${r.path}`),
       stage: config.stageName,
       stack: stackName,
-      callerHeader: CALLER_HEADER,
-      defaultCaller: `arn:aws:iam::${SANDBOX_ACCOUNT}:user/${DEFAULT_CALLER}`,
+      region: names.region,
+      callerHeader: args.callerHeader ? CALLER_HEADER : null,
+      credentials: credentialsInfo(authentication),
       sandboxPid: process.pid,
       handler: { bundle: bundleFile, functionName, environment: resolvedEnv, node: process.version },
       dynamodb: {
@@ -643,14 +651,24 @@ async function main(): Promise<number> {
   info(`  Info       ${front.url}/_sandbox/info`);
   info();
   const body = JSON.stringify({ DestinationPhoneNumber: EXAMPLE_DESTINATION });
-  info('Place a call:');
-  info(`  curl -i -X PUT ${apiUrl} -H 'Content-Type: application/json' -H 'Idempotency-Key: ${EXAMPLE_KEY}' -d '${body}'`);
+  const [first, second] = authentication.accessKeys;
+  const sign = (key: typeof first): string => `--aws-sigv4 'aws:amz:${names.region}:execute-api' --user '${key.accessKeyId}:${key.secretAccessKey}'`;
+  info(`Credentials (SigV4, service execute-api, region ${names.region}; every request must be signed, as in AWS):`);
+  for (const key of authentication.accessKeys) {
+    info(`  ${key.arn.padEnd(40)} AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`);
+  }
+  info(args.callerHeader
+    ? `  --caller-header is on: a request with '${CALLER_HEADER}: <name>' needs no signature (user/<name>; '${NO_CALLER}' → 403)`
+    : `  (unsigned → 403 FORBIDDEN, as the deployed API answers; --caller-header also accepts '${CALLER_HEADER}: <name>')`);
+  info(`  OpenAPI 3.1 document of this API: ${front.url}/openapi.json`);
+  info();
+  info('Place a call (curl signs it: --aws-sigv4):');
+  info(`  curl -i -X PUT ${apiUrl} ${sign(first)} -H 'Content-Type: application/json' -H 'Idempotency-Key: ${EXAMPLE_KEY}' -d '${body}'`);
   info('Replay it: run the same command again → 200, the same body byte for byte, Idempotent-Replayed: true.');
   if (statusRoute) {
-    info(`Look the call up: curl -i ${front.url}${statusRoute.path.replace(/\{\w+\}$/, '<id from the answer>')}`);
+    info(`Look the call up: curl -i ${sign(first)} ${front.url}${statusRoute.path.replace(/\{\w+\}$/, '<id from the answer>')}`);
   }
-  info(`Call as another caller (keys are scoped per caller): add -H '${CALLER_HEADER}: alice'`);
-  info(`  (default: arn:aws:iam::${SANDBOX_ACCOUNT}:user/${DEFAULT_CALLER}; '${CALLER_HEADER}: ${NO_CALLER}' sends no credentials → 403)`);
+  info(`Call as another caller (keys are scoped per caller): sign with ${second.accessKeyId} (${second.arn})`);
   info('Make Connect fail the next call, then place a call with a new Idempotency-Key:');
   info(`  curl -X POST ${front.url}/_sandbox/connect/fail-next -d '{"error":"ResourceNotFoundException"}'`);
   info(`  (any of ${Object.keys(CONNECT_ERRORS).join(', ')})`);
@@ -658,6 +676,19 @@ async function main(): Promise<number> {
   info(`Ready in ${seconds(startedAt.at)} s${startedAt.what === 'this process' ? '' : ` since ${startedAt.what} started`}`
     + ` (${seconds(processStart)} s in the sandbox process). Ctrl-C to stop.`);
   return -1; // keep running
+}
+
+/** The local credentials, for GET /_sandbox/info. */
+function credentialsInfo(auth: FrontAuthentication): Record<string, unknown> {
+  return {
+    sigv4: { service: 'execute-api', region: auth.region, keys: auth.accessKeys },
+    apiKeys: auth.apiKeys,
+    cognito: {
+      userPoolId: auth.userPool.poolId,
+      issuer: auth.userPool.issuer,
+      idTokens: { sandbox: auth.userPool.issueIdToken('sandbox'), alice: auth.userPool.issueIdToken('alice') },
+    },
+  };
 }
 
 // ----------------------------------------------------------------- contact events

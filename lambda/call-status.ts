@@ -36,7 +36,7 @@ import { LEDGER } from '../src/private/contract';
 
 /** Attribute names of a call's status item (the shared contract). */
 const { partitionKey: PK, ttlAttribute: TTL } = LEDGER;
-const S = LEDGER.callStatus;
+const S = { ...LEDGER.callStatus, ...LEDGER.callStatusUpdates };
 
 /** The lifecycle, in order. A status only ever moves to a higher rank. */
 export const STATUS_RANK = {
@@ -198,13 +198,14 @@ export async function applyContactEvent(
     await client.send(new UpdateItemCommand({
       TableName: tableName,
       Key: key,
-      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time`,
+      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
       ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
       ExpressionAttributeNames: { '#status': S.status },
       ExpressionAttributeValues: {
         ':status': { S: event.type },
         ':rank': { N: String(STATUS_RANK[event.type]) },
         ':time': { S: event.time },
+        ':source': { S: 'event' satisfies StatusSource },
       },
     }));
     return 'recorded';
@@ -214,18 +215,58 @@ export async function applyContactEvent(
   }
 }
 
+/** Where a status came from: a contact event, or a DescribeContact lookup. */
+export type StatusSource = 'event' | 'lookup';
+
 export interface CallStatusView {
   readonly id: string;
   readonly created_at: string;
   readonly status: CallStatus;
+  /** When the status last changed (the event's or Connect's own timestamp). */
   readonly updated_at: string;
+  /** Where the status came from; absent while the call is PLACED. */
+  readonly source?: StatusSource;
+  /** When the call ended and why, once known. */
+  readonly disconnected_at?: string;
+  readonly disconnect_reason?: string;
+  /** When Connect last confirmed the status with DescribeContact. */
+  readonly checked_at?: string;
+  /**
+   * True when the status may be out of date: the call is not final, no event
+   * came for a while, and Connect could not be asked (failed or throttled).
+   */
+  readonly stale: boolean;
   readonly events: ContactEventEntry[];
+}
+
+/** A status as stored, with what the status route needs to decide on a lookup. */
+export interface StoredCallStatus {
+  readonly view: Omit<CallStatusView, 'stale'>;
+  /** The status is DISCONNECTED or COMPLETED: nothing more to learn. */
+  readonly final: boolean;
+  /** Epoch ms of the last news: the later of the last status change and the last confirmation by Connect. */
+  readonly lastNewsMs: number;
+  /** Epoch ms of the last lookup (successful or not). */
+  readonly lookedUpAtMs?: number;
+  /** Whether the last lookup answered. */
+  readonly lookupOk?: boolean;
+}
+
+/** What DescribeContact says about a call: the states it went through, with their times. */
+export interface ContactObservation {
+  /** The highest state reached; the rest of `entries` are the earlier ones. */
+  readonly status: ContactEventType;
+  readonly entries: readonly ContactEventEntry[];
+}
+
+export function isFinal(status: CallStatus): boolean {
+  return STATUS_RANK[status] >= STATUS_RANK.DISCONNECTED;
 }
 
 /** The status of a call, for its caller only; undefined for anyone else or an unknown id. */
 export async function readCallStatus(
   client: DynamoDBClient, tableName: string, contactId: string, caller: string,
-): Promise<CallStatusView | undefined> {
+): Promise<StoredCallStatus | undefined> {
   const out = await client.send(new GetItemCommand({
     TableName: tableName,
     Key: { [PK]: { S: statusKey(contactId) } },
@@ -241,11 +282,123 @@ export async function readCallStatus(
       ...(entry.disconnect_reason?.S ? { disconnect_reason: entry.disconnect_reason.S } : {}),
     }))
     .sort((a, b) => STATUS_RANK[a.type] - STATUS_RANK[b.type] || a.time.localeCompare(b.time));
+  const status = (item[S.status]?.S ?? 'PLACED') as CallStatus;
+  const source = item[S.statusSource]?.S as StatusSource | undefined;
+  const disconnected = events.find((entry) => entry.type === 'DISCONNECTED');
+  const checkedAt = item[S.checkedAt]?.S;
+  const updatedAt = item[S.updatedAt]?.S ?? '';
+  const lookedUpAt = item[S.lookedUpAt]?.N;
+  const createdAt = item[S.createdAt]?.S ?? '';
   return {
-    id: item[S.contactId]?.S ?? contactId,
-    created_at: item[S.createdAt]?.S ?? '',
-    status: (item[S.status]?.S ?? 'PLACED') as CallStatus,
-    updated_at: item[S.updatedAt]?.S ?? '',
-    events,
+    view: {
+      id: item[S.contactId]?.S ?? contactId,
+      created_at: createdAt,
+      status,
+      updated_at: updatedAt,
+      ...(status !== 'PLACED' ? { source: source ?? 'event' } : {}),
+      ...(disconnected ? { disconnected_at: disconnected.time } : {}),
+      ...(disconnected?.disconnect_reason ? { disconnect_reason: disconnected.disconnect_reason } : {}),
+      ...(checkedAt ? { checked_at: checkedAt } : {}),
+      events,
+    },
+    final: isFinal(status),
+    // The item's own creation counts as news: a call placed a moment ago is not looked up.
+    lastNewsMs: Math.max(millis(updatedAt), millis(checkedAt), millis(createdAt)),
+    ...(lookedUpAt !== undefined ? { lookedUpAtMs: Number(lookedUpAt) } : {}),
+    ...(item[S.lookupOk]?.BOOL !== undefined ? { lookupOk: item[S.lookupOk].BOOL } : {}),
   };
+}
+
+function millis(iso: string | undefined): number {
+  const value = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(value) ? 0 : value;
+}
+
+/**
+ * Takes the call's lookup lease: succeeds for one caller per interval, so
+ * however often the status is polled, Connect is asked at most once per
+ * interval per call. False when another request looked it up within the
+ * interval, or the call is already final.
+ */
+export async function claimLookup(
+  client: DynamoDBClient, tableName: string, contactId: string, nowMs: number, intervalMs: number,
+): Promise<boolean> {
+  try {
+    await client.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: { [PK]: { S: statusKey(contactId) } },
+      UpdateExpression: `SET ${S.lookedUpAt} = :now`,
+      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :final`
+        + ` AND (attribute_not_exists(${S.lookedUpAt}) OR ${S.lookedUpAt} <= :due)`,
+      ExpressionAttributeValues: {
+        ':now': { N: String(nowMs) },
+        ':due': { N: String(nowMs - intervalMs) },
+        ':final': { N: String(STATUS_RANK.DISCONNECTED) },
+      },
+    }));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Records what Connect said: each state it reports joins the history (an
+ * event already recorded for that state is kept), and the status moves up to
+ * the highest one, with source `lookup`. Like events, a lookup never moves a
+ * status down.
+ */
+export async function recordLookup(
+  client: DynamoDBClient, tableName: string, contactId: string, observation: ContactObservation, nowMs: number,
+): Promise<void> {
+  const key = { [PK]: { S: statusKey(contactId) } };
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = { ':ok': { BOOL: true }, ':checked': { S: new Date(nowMs).toISOString() } };
+  const sets = [`${S.lookupOk} = :ok`, `${S.checkedAt} = :checked`];
+  observation.entries.forEach((entry, i) => {
+    const value: Record<string, AttributeValue> = { type: { S: entry.type }, time: { S: entry.time } };
+    if (entry.disconnect_reason) value.disconnect_reason = { S: entry.disconnect_reason };
+    names[`#t${i}`] = entry.type;
+    values[`:e${i}`] = { M: value };
+    sets.push(`${S.events}.#t${i} = if_not_exists(${S.events}.#t${i}, :e${i})`);
+  });
+  await client.send(new UpdateItemCommand({
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: `attribute_exists(${PK})`,
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  }));
+  const reached = observation.entries.find((entry) => entry.type === observation.status);
+  try {
+    await client.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
+      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
+      ExpressionAttributeNames: { '#status': S.status },
+      ExpressionAttributeValues: {
+        ':status': { S: observation.status },
+        ':rank': { N: String(STATUS_RANK[observation.status]) },
+        ':time': { S: reached?.time ?? new Date(nowMs).toISOString() },
+        ':source': { S: 'lookup' satisfies StatusSource },
+      },
+    }));
+  } catch (error) {
+    // The status is already there or further on (an event came meanwhile).
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** Marks the last lookup as failed: until one answers, the status is reported as possibly stale. */
+export async function recordLookupFailure(client: DynamoDBClient, tableName: string, contactId: string): Promise<void> {
+  await client.send(new UpdateItemCommand({
+    TableName: tableName,
+    Key: { [PK]: { S: statusKey(contactId) } },
+    UpdateExpression: `SET ${S.lookupOk} = :failed`,
+    ConditionExpression: `attribute_exists(${PK})`,
+    ExpressionAttributeValues: { ':failed': { BOOL: false } },
+  }));
 }

@@ -8,7 +8,7 @@
  */
 import type { RequestPolicy } from './request';
 import {
-  ALL_COUNTRIES, AUTH_MODES, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, type AuthMode,
+  ALL_COUNTRIES, AUTH_MODES, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, STATUS_LOOKUP, type AuthMode,
 } from '../src/private/contract';
 
 export interface HandlerConfig {
@@ -20,6 +20,15 @@ export interface HandlerConfig {
   readonly metricsNamespace: string;
   /** Record each call's status for Connect's contact events and serve GET /contact/outbound-voice/{contactId}. */
   readonly callStatus: boolean;
+  /** A call with no news for this long is looked up with DescribeContact (ms). */
+  readonly statusLookupAfterMs: number;
+  /** At most one DescribeContact per call per this many ms. */
+  readonly statusLookupIntervalMs: number;
+  /**
+   * The searchable contact attribute that carries a digest of each call's
+   * ClientToken, so a call whose record was lost can be found again; undefined: off.
+   */
+  readonly contactSearchAttribute?: string;
 }
 
 const GUID = new RegExp(PATTERNS.guid);
@@ -109,9 +118,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   };
 
   const callStatus = flag(ENV.callStatus, false);
+  const seconds = (name: string, fallback: number): number => {
+    const text = env[name]?.trim() || String(fallback);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1 || value > 86_400) {
+      problems.push(`${name} must be a whole number of seconds from 1 to 86400, got "${text}"`);
+    }
+    return value * 1000;
+  };
+  const statusLookupAfterMs = seconds(ENV.statusLookupAfterSeconds, STATUS_LOOKUP.afterSeconds);
+  const statusLookupIntervalMs = seconds(ENV.statusLookupIntervalSeconds, STATUS_LOOKUP.intervalSeconds);
+  const contactSearchAttribute = optional(ENV.contactSearchAttribute);
+  if (contactSearchAttribute !== undefined && !new RegExp(PATTERNS.searchableAttributeKey).test(contactSearchAttribute)) {
+    problems.push(`${ENV.contactSearchAttribute} must be an attribute key of 1-100 letters, digits, "_" or "-", got "${contactSearchAttribute}"`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     callStatus,
+    statusLookupAfterMs,
+    statusLookupIntervalMs,
+    ...(contactSearchAttribute ? { contactSearchAttribute } : {}),
     policy,
     authMode,
     tableName,

@@ -13,9 +13,12 @@ import { randomUUID } from 'node:crypto';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { newStatusItem, readCallStatus } from './call-status';
+import {
+  claimLookup, newStatusItem, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
+} from './call-status';
 import { loadConfig } from './config';
 import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
+import { describeCall } from './contact-lookup';
 import {
   ApiError, errorResponse, header, internalError, readJsonBody, successBody, successResponse,
 } from './http';
@@ -44,6 +47,14 @@ const connect = new ConnectClient({
   maxAttempts: 4,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
 });
+// Status lookups: one attempt, a short budget. A throttled lookup is not retried
+// (that would spend more of Connect's quota); the answer is flagged stale instead.
+const connectLookup = new ConnectClient({
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+});
+/** Time given to one DescribeContact on the status route. */
+const LOOKUP_BUDGET_MS = 2_500;
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 
 type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName' | 'getRemainingTimeInMillis'>;
@@ -172,15 +183,58 @@ async function callStatus(
       { field: 'contactId', message: 'must be 1-256 letters, digits, "-" or "_"' },
     ]);
   }
-  let view;
+  let stored: StoredCallStatus | undefined;
   try {
-    view = await readCallStatus(dynamodb, config.tableName, contactId, caller);
+    stored = await readCallStatus(dynamodb, config.tableName, contactId, caller);
   } catch (error) {
     log.error('ledger unavailable', { error: describe(error) });
     throw new ApiError('LEDGER_UNAVAILABLE', 'The call status cannot be read right now. Retry later.', [], 5);
   }
-  if (!view) throw notFound;
+  if (!stored) throw notFound;
+  const view = await converge(stored, contactId, caller, log);
   return successResponse(JSON.stringify({ success: true, data: view }), requestId, false);
+}
+
+/**
+ * Contact events are delivered on a best-effort basis: a call that is not
+ * final and has had no news for a while is looked up with DescribeContact, at
+ * most once per interval per call (a lease on the status item), and what
+ * Connect says is recorded. When Connect cannot be asked, the last known
+ * status is answered with `stale: true`.
+ */
+async function converge(
+  stored: StoredCallStatus, contactId: string, caller: string, log: Logger,
+): Promise<CallStatusView> {
+  const now = Date.now();
+  const due = !stored.final && now - stored.lastNewsMs >= config.statusLookupAfterMs;
+  if (!due) return { ...stored.view, stale: false };
+  // Not confirmed for a whole interval past the threshold, or the last lookup failed: possibly stale.
+  const staleNow = stored.lookupOk === false || now - stored.lastNewsMs >= config.statusLookupAfterMs + config.statusLookupIntervalMs;
+  let leased: boolean;
+  try {
+    leased = await claimLookup(dynamodb, config.tableName, contactId, now, config.statusLookupIntervalMs);
+  } catch (error) {
+    log.error('status lookup lease failed', { contactId, error: describe(error) });
+    return { ...stored.view, stale: true };
+  }
+  // Someone else looked it up within the interval: answer what is recorded.
+  if (!leased) return { ...stored.view, stale: staleNow };
+  const result = await describeCall(connectLookup, config.policy.instanceId, contactId, LOOKUP_BUDGET_MS);
+  if (!result.ok) {
+    log.warn('status lookup failed', { contactId, reason: result.reason, errorType: result.errorType });
+    await recordLookupFailure(dynamodb, config.tableName, contactId).catch((error: unknown) => {
+      log.error('status lookup failure not recorded', { contactId, error: describe(error) });
+    });
+    return { ...stored.view, stale: true };
+  }
+  try {
+    await recordLookup(dynamodb, config.tableName, contactId, result.observation, now);
+    const updated = await readCallStatus(dynamodb, config.tableName, contactId, caller);
+    if (updated) return { ...updated.view, stale: false };
+  } catch (error) {
+    log.error('status lookup not recorded', { contactId, error: describe(error) });
+  }
+  return { ...stored.view, stale: true };
 }
 
 function ledgerUnavailable(error: unknown, log: Logger): unknown {

@@ -153,7 +153,7 @@ function statementsWithActionPrefix(built: Built, prefix: string): Statement[] {
 }
 
 function connectStatement(built: Built): Statement {
-  const statements = statementsWithActionPrefix(built, 'connect:');
+  const statements = statementsWithActionPrefix(built, 'connect:StartOutboundVoiceContact');
   expect(statements).toHaveLength(1);
   return statements[0];
 }
@@ -436,10 +436,10 @@ describe('OutboundCaller with only the required props', () => {
   });
 
   describe('IAM (least privilege)', () => {
-    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact on this instance, four item actions on the ledger', () => {
+    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact and DescribeContact on this instance, four item actions on the ledger', () => {
       const logGroupId = logicalId(stack, caller.handler.logGroup as logs.LogGroup);
       const statements = handlerStatements(built);
-      expect(statements).toHaveLength(4);
+      expect(statements).toHaveLength(5);
       expect(statements).toEqual(expect.arrayContaining([
         {
           Effect: 'Allow',
@@ -451,6 +451,15 @@ describe('OutboundCaller with only the required props', () => {
           Effect: 'Allow',
           Sid: 'StartOutboundVoiceContactOnThisInstance',
           Action: 'connect:StartOutboundVoiceContact',
+          Resource: {
+            'Fn::Join': ['', ['arn:', PARTITION, ':connect:', REGION_REF, ':', ACCOUNT_REF, `:instance/${INSTANCE_ID}/contact/*`]],
+          },
+        },
+        {
+          Effect: 'Allow',
+          // The status route asks Connect about calls whose events were lost: this instance's contacts only.
+          Sid: 'DescribeContactOnThisInstance',
+          Action: 'connect:DescribeContact',
           Resource: {
             'Fn::Join': ['', ['arn:', PARTITION, ':connect:', REGION_REF, ':', ACCOUNT_REF, `:instance/${INSTANCE_ID}/contact/*`]],
           },
@@ -1284,6 +1293,8 @@ describe('callStatus: false', () => {
       Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
     }]);
     expect(handlerStatements(built)).toHaveLength(4);
+    // No status route, no DescribeContact.
+    expect(statementsWithActionPrefix(built, 'connect:DescribeContact')).toEqual([]);
   });
 
   test('tells the handler that call status is off', () => {

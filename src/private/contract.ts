@@ -33,6 +33,23 @@ export const ENV = {
   idempotencyWindowSeconds: 'IDEMPOTENCY_WINDOW_SECONDS',
   metricsNamespace: 'METRICS_NAMESPACE',
   callStatus: 'CALL_STATUS',
+  /** Seconds without news after which the status route asks Connect (DescribeContact). */
+  statusLookupAfterSeconds: 'STATUS_LOOKUP_AFTER_SECONDS',
+  /** Seconds between two DescribeContact lookups of one call, at least. */
+  statusLookupIntervalSeconds: 'STATUS_LOOKUP_INTERVAL_SECONDS',
+  /** Searchable contact attribute that carries a digest of the ClientToken; unset: no search. */
+  contactSearchAttribute: 'CONTACT_SEARCH_ATTRIBUTE',
+} as const;
+
+/**
+ * When the status route asks Connect about a call whose events did not come
+ * (EventBridge delivers contact events on a best-effort basis): a call that is
+ * not final and has had no news for `afterSeconds` is looked up with
+ * DescribeContact, at most once per `intervalSeconds` per call.
+ */
+export const STATUS_LOOKUP = {
+  afterSeconds: 60,
+  intervalSeconds: 30,
 } as const;
 
 /** `ALLOWED_DESTINATION_COUNTRIES` value for "every country". */
@@ -71,6 +88,8 @@ export const LEDGER = {
   ttlAttribute: 'expiresAt',
   /** Attributes of an idempotency record: `pk` is a SHA-256 of caller + key. */
   record: {
+    /** When the claim was taken (epoch ms): where a search for a lost call starts. */
+    claimedAt: 'claimedAt',
     status: 'status',
     fingerprint: 'fingerprint',
     claimId: 'claimId',
@@ -91,6 +110,17 @@ export const LEDGER = {
     statusRank: 'statusRank',
     updatedAt: 'updatedAt',
     events: 'events',
+  },
+  /** Attributes a call's status item gains later, from events and DescribeContact lookups. */
+  callStatusUpdates: {
+    /** Where the status came from: `event` or `lookup` (DescribeContact). */
+    statusSource: 'statusSource',
+    /** When Connect was last asked (epoch ms): the per-call lookup lease. */
+    lookedUpAt: 'lookedUpAt',
+    /** Whether that lookup answered (false: failed or throttled). */
+    lookupOk: 'lookupOk',
+    /** When Connect last confirmed the status (ISO 8601). */
+    checkedAt: 'checkedAt',
   },
   /** Value of `kind` on a call's status item. */
   callStatusKind: 'CALL_STATUS',
@@ -186,6 +216,8 @@ export const PATTERNS = {
   attributeKey: '^[A-Za-z0-9_-]+$',
   /** A contact id in the status route. */
   contactId: '^[\\w-]{1,256}$',
+  /** A searchable contact attribute key: an attribute key of at most 100 characters (SearchContacts' limit). */
+  searchableAttributeKey: '^[A-Za-z0-9_-]{1,100}$',
 } as const;
 
 /**

@@ -10,7 +10,8 @@ import type { ResolvedProps } from './resolve-props';
 
 /**
  * The handler of both routes, with a role that can do exactly what it does:
- * start outbound voice contacts on this one instance, and the ledger item
+ * start outbound voice contacts on this one instance (and, with call status,
+ * describe them), and the ledger item
  * actions it really uses (claim, record, release, and read a call's status).
  */
 export function buildHandler(scope: Construct, resolved: ResolvedProps, table: dynamodb.ITable): lambda.Function {
@@ -32,7 +33,8 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
     policyAcknowledgements: [{
       nag: 'AwsSolutions-IAM5',
       reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
-        + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example).',
+        + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example). '
+        + 'DescribeContact (the status route\'s lookup of a call whose events were lost) uses the same scope.',
       appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
     }],
   });
@@ -46,6 +48,14 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
     actions: ['connect:StartOutboundVoiceContact'],
     resources: [contactArn],
   }));
+  if (resolved.callStatus) {
+    // The status route asks Connect about a call whose contact events did not come.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeContactOnThisInstance',
+      actions: ['connect:DescribeContact'],
+      resources: [contactArn],
+    }));
+  }
   table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
     ...(resolved.callStatus ? ['dynamodb:GetItem'] : []));
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',

@@ -74,7 +74,7 @@ test('a placed call has status PLACED for its caller, with its id and created_at
   const body = parse(result);
   expect(body).toEqual({
     success: true,
-    data: { id, created_at: expect.any(String), status: 'PLACED', updated_at: body.data.created_at, events: [] },
+    data: { id, created_at: expect.any(String), status: 'PLACED', updated_at: body.data.created_at, stale: false, events: [] },
   });
 });
 

@@ -303,13 +303,13 @@ export async function readCallStatus(
     },
     final: isFinal(status),
     // The item's own creation counts as news: a call placed a moment ago is not looked up.
-    lastNewsMs: Math.max(millis(updatedAt), millis(checkedAt), millis(createdAt)),
+    lastNewsMs: Math.max(epochMillis(updatedAt), epochMillis(checkedAt), epochMillis(createdAt)),
     ...(lookedUpAt !== undefined ? { lookedUpAtMs: Number(lookedUpAt) } : {}),
     ...(item[S.lookupOk]?.BOOL !== undefined ? { lookupOk: item[S.lookupOk].BOOL } : {}),
   };
 }
 
-function millis(iso: string | undefined): number {
+function epochMillis(iso: string | undefined): number {
   const value = iso ? Date.parse(iso) : NaN;
   return Number.isNaN(value) ? 0 : value;
 }

@@ -4,25 +4,10 @@
  * envelope. Nothing here knows about Connect or the ledger.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { LIMITS } from '../src/private/contract';
+import { ERROR_STATUS, LIMITS, type ErrorCode } from '../src/private/contract';
 
-/** Every error code of the contract, with its HTTP status. */
-export const ERROR_STATUS = {
-  VALIDATION_ERROR: 400,
-  FORBIDDEN: 403,
-  DESTINATION_NOT_ALLOWED: 403,
-  OUTBOUND_CONTACT_NOT_PERMITTED: 403,
-  RESOURCE_NOT_FOUND: 404,
-  IDEMPOTENCY_IN_PROGRESS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  UPSTREAM_ERROR: 502,
-  LEDGER_UNAVAILABLE: 503,
-} as const;
-export type ErrorCode = keyof typeof ERROR_STATUS;
+/** Every error code of the contract, with its HTTP status (written once, in the contract). */
+export { ERROR_STATUS, type ErrorCode };
 
 export interface ErrorDetail {
   readonly field: string;

@@ -1,2 +1,3 @@
 export * from './caller-authorization';
 export * from './outbound-caller';
+export * from './outbound-caller-monitoring';

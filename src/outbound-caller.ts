@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +10,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CallerAuthorization } from './caller-authorization';
+import {
+  OutboundCallerAlarms, OutboundCallerAlarmsOptions, OutboundCallerDashboard, OutboundCallerDashboardOptions,
+} from './outbound-caller-monitoring';
 import { buildCallStatusTracking } from './private/call-status-tracking';
 import { METRICS, ROUTES } from './private/contract';
 import { buildHandler } from './private/handler';
@@ -273,6 +277,8 @@ export class OutboundCaller extends Construct {
   public readonly statusFunction?: lambda.Function;
   /** Where contact events that could not be delivered or recorded go, with `callStatus`. */
   public readonly deadLetterQueue?: sqs.IQueue;
+  /** The EventBridge rule that sends Connect's contact events to the status function, with `callStatus`. */
+  public readonly contactEventsRule?: events.IRule;
   /** The usage plan, with `CallerAuthorization.apiKey()`. */
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
@@ -293,6 +299,7 @@ export class OutboundCaller extends Construct {
     const status = resolved.callStatus ? buildCallStatusTracking(this, resolved, this.table) : undefined;
     this.statusFunction = status?.fn;
     this.deadLetterQueue = status?.queue;
+    this.contactEventsRule = status?.rule;
     const access = addUsagePlan(this, this.api, this.method, resolved);
     this.usagePlan = access.usagePlan;
     this.apiKey = access.apiKey;
@@ -345,6 +352,45 @@ export class OutboundCaller extends Construct {
   /** Calls that ended without being answered (DISCONNECTED before media). Needs `callStatus`. */
   public metricCallsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRICS.names.callsFailed, props, this.requireStatusFunction('metricCallsFailed'));
+  }
+
+  /** How long the ledger took to claim (or answer a replay), in milliseconds; p99 unless a statistic is given. */
+  public metricLedgerLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.names.ledgerLatency, { statistic: cloudwatch.Stats.p(99), ...props });
+  }
+
+  /**
+   * Turns on the alarms of `OutboundCallerAlarms`: the API's 5xx rate,
+   * sustained 429s, Connect errors by kind, the ledger unavailable, handler
+   * errors, throttles and duration near its timeout, and (with `callStatus`)
+   * the status pipeline. Once per construct.
+   */
+  public addAlarms(options: OutboundCallerAlarmsOptions = {}): OutboundCallerAlarms {
+    if (this.node.tryFindChild('Alarms')) {
+      throw new Error('OutboundCaller: addAlarms() was already called on this construct; got a second call. '
+        + 'Call it once, with every option, and keep the OutboundCallerAlarms it returns.');
+    }
+    const alarms = new OutboundCallerAlarms(this, 'Alarms', { ...options, caller: this });
+    const dashboard = this.node.tryFindChild('Dashboard');
+    if (dashboard instanceof OutboundCallerDashboard) dashboard.addAlarmStatus(alarms);
+    return alarms;
+  }
+
+  /**
+   * Turns on a CloudWatch dashboard of `OutboundCallerDashboard`: calls,
+   * rejections by code, latency, Connect errors, throttling, ledger latency and
+   * the status pipeline (with the alarms' status when `addAlarms()` is called
+   * too, in either order). Once per construct.
+   */
+  public addDashboard(options: OutboundCallerDashboardOptions = {}): OutboundCallerDashboard {
+    if (this.node.tryFindChild('Dashboard')) {
+      throw new Error('OutboundCaller: addDashboard() was already called on this construct; got a second call. '
+        + 'Call it once, with every option, and keep the OutboundCallerDashboard it returns.');
+    }
+    const dashboard = new OutboundCallerDashboard(this, 'Dashboard', { ...options, caller: this });
+    const alarms = this.node.tryFindChild('Alarms');
+    if (alarms instanceof OutboundCallerAlarms) dashboard.addAlarmStatus(alarms);
+    return dashboard;
   }
 
   private requireStatusFunction(method: string): lambda.IFunction {

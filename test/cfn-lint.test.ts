@@ -2,9 +2,9 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { Stack } from 'aws-cdk-lib';
-import { OutboundCaller, OutboundCallerProps } from '../src';
+import { OutboundCaller } from '../src';
 import { removeTestApps, testApp } from './support/cdk-test-app';
-import { REQUIRED_PROPS, fullyConfiguredProps } from './support/fixtures';
+import { REQUIRED_PROPS, fullyConfiguredProps, monitorFully } from './support/fixtures';
 import { pythonTool } from './support/python-tools';
 
 /**
@@ -41,17 +41,21 @@ const EXPLAINED_WARNINGS: Record<string, string> = {
   'W3005 @ CallerStatusFunction': 'CDK\'s DependsOn on the status role repeats the Role GetAtt (harmless, CDK\'s own)',
 };
 
-/** The stacks linted: what a user gets by default, and every prop set. */
-const STACKS: Record<string, (stack: Stack) => OutboundCallerProps> = {
-  Default: () => REQUIRED_PROPS,
-  FullyConfigured: (stack) => fullyConfiguredProps(stack),
+/** The stacks linted: what a user gets by default, and every prop set with alarms and the dashboard on. */
+const STACKS: Record<string, (stack: Stack) => OutboundCaller> = {
+  Default: (stack) => new OutboundCaller(stack, 'Caller', REQUIRED_PROPS),
+  FullyConfigured: (stack) => {
+    const caller = new OutboundCaller(stack, 'Caller', fullyConfiguredProps(stack));
+    monitorFully(caller, stack);
+    return caller;
+  },
 };
 
 function synthesize(): string[] {
   const app = testApp();
-  const stacks = Object.entries(STACKS).map(([name, props]) => {
+  const stacks = Object.entries(STACKS).map(([name, withCaller]) => {
     const stack = new Stack(app, name);
-    new OutboundCaller(stack, 'Caller', props(stack));
+    withCaller(stack);
     return stack;
   });
   const assembly = app.synth();
@@ -88,7 +92,7 @@ describe('cfn-lint', () => {
   const describeMatches = (list: LintMatch[]): string => list
     .map((m) => `${m.Level} ${m.Rule.Id} in ${path.basename(m.Filename)} at ${m.Location.Path.join('/')}: ${m.Message}`).join('\n');
 
-  test('lints every template it was given (a stack with the defaults and a fully configured one)', () => {
+  test('lints every template it was given (a stack with the defaults, and a fully configured one with alarms and dashboard)', () => {
     expect(templates).toHaveLength(Object.keys(STACKS).length);
   });
 

@@ -7,7 +7,7 @@ import {
 import { CallerAuthorization, OutboundCaller, OutboundCallerProps } from '../src';
 import { AcknowledgingGuardValidator, GuardRun, describeViolations } from './support/acknowledging-guard-validator';
 import { removeTestApps, testApp } from './support/cdk-test-app';
-import { INSTANCE_ID, REQUIRED_PROPS, fullyConfiguredProps } from './support/fixtures';
+import { INSTANCE_ID, REQUIRED_PROPS, fullyConfiguredProps, monitorFully } from './support/fixtures';
 
 /**
  * Policy checks of synthesized stacks: cdk-nag 2.x (AwsSolutions and
@@ -72,7 +72,9 @@ interface PolicyRun {
 }
 
 /** Synthesizes one stack with OutboundCaller, cdk-nag and the acknowledging cfn-guard validator, once. */
-function runPolicyChecks(props: (stack: Stack) => Partial<OutboundCallerProps>, extra?: (stack: Stack) => void): PolicyRun {
+function runPolicyChecks(
+  props: (stack: Stack) => Partial<OutboundCallerProps>, extra?: (stack: Stack, caller: OutboundCaller) => void,
+): PolicyRun {
   const guard = new AcknowledgingGuardValidator();
   const app = quietly(() => testApp({
     policyValidationBeta1: [guard],
@@ -86,8 +88,8 @@ function runPolicyChecks(props: (stack: Stack) => Partial<OutboundCallerProps>, 
     },
   }));
   const stack = new Stack(app, 'PolicyCheck');
-  new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, ...props(stack) });
-  extra?.(stack);
+  const caller = new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, ...props(stack) });
+  extra?.(stack, caller);
   const nag = new RecordingNagLogger();
   Aspects.of(app).add(new AwsSolutionsChecks({ additionalLoggers: [nag], reports: false }));
   Aspects.of(app).add(new ServerlessChecks({ additionalLoggers: [nag], reports: false }));
@@ -241,8 +243,9 @@ describe.each([
     ],
   },
   {
-    name: 'fully configured (Cognito, KMS key, allow-lists, countries, throttle, window, concurrency)',
+    name: 'fully configured (Cognito, KMS key, allow-lists, countries, throttle, window, concurrency, alarms, dashboard)',
     props: fullyConfiguredProps,
+    monitor: (stack: Stack, caller: OutboundCaller) => monitorFully(caller, stack),
     expectedNag: [
       'AwsSolutions-APIG3 @ Caller/Api/DeploymentStage.prod/Resource',
       'AwsSolutions-APIG6 @ Caller/Api/DeploymentStage.prod/Resource',
@@ -252,8 +255,13 @@ describe.each([
       ...STATUS_NAG,
     ],
   },
-])('policy checks of a stack with $name', ({ name, props, expectedNag }) => {
-  const run = runPolicyChecks(props);
+])('policy checks of a stack with $name', ({ name, props, expectedNag, monitor }: {
+  name: string;
+  props: (stack: Stack) => Partial<OutboundCallerProps>;
+  expectedNag: string[];
+  monitor?: (stack: Stack, caller: OutboundCaller) => void;
+}) => {
+  const run = runPolicyChecks(props, monitor);
   recordTable(name.split(' ')[0], run);
 
   test('cdk-nag (AwsSolutions, Serverless) and cfn-guard (Control Tower) leave no unacknowledged finding', () => {
@@ -312,6 +320,25 @@ describe.each([
   test('cfn-guard has no rule about REST API authorization: nothing new there', () => {
     expect(describeViolations(run.guard.unacknowledged)).toBe('');
     expect(guardKeys(run.guard)).toEqual(EXPECTED_GUARD_ACKNOWLEDGEMENTS);
+  });
+});
+
+describe('with alarms that notify nobody (addAlarms() without alarmActions)', () => {
+  const run = runPolicyChecks(() => ({}), (_stack, caller) => {
+    caller.addAlarms();
+    caller.addDashboard();
+  });
+
+  test('cfn-guard reports each alarm without an action, and nothing else; cdk-nag has nothing to say', () => {
+    const violations = run.guard.unacknowledged.flatMap((violation) =>
+      violation.violatingResources.map(() => violation.ruleName));
+    expect(violations).toEqual(Array(12).fill('cloudwatch_alarm_action_check'));
+    expect(describeNag(run.nag.unacknowledged)).toBe('');
+  });
+
+  test('the construct leaves that decision visible: it acknowledges nothing on the alarms', () => {
+    expect(guardKeys(run.guard)).toEqual(EXPECTED_GUARD_ACKNOWLEDGEMENTS);
+    expect(run.nag.acknowledged.filter((f) => f.path.startsWith('Caller/Alarms') || f.path.startsWith('Caller/Dashboard'))).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ import type { ResolvedProps } from './resolve-props';
  */
 export function buildCallStatusTracking(
   scope: Construct, resolved: ResolvedProps, table: dynamodb.ITable,
-): { fn: lambda.Function; queue: sqs.Queue } {
+): { fn: lambda.Function; queue: sqs.Queue; rule: events.Rule } {
   const { instanceId } = resolved.instance;
   const queue = new sqs.Queue(scope, 'StatusDeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -56,7 +56,7 @@ export function buildCallStatusTracking(
   }]);
   table.grant(role, 'dynamodb:UpdateItem');
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
-  new events.Rule(scope, 'ContactEventsRule', {
+  const rule = new events.Rule(scope, 'ContactEventsRule', {
     description: 'OutboundCaller: contact events of API-initiated contacts of this Connect instance',
     eventPattern: {
       source: ['aws.connect'],
@@ -72,5 +72,5 @@ export function buildCallStatusTracking(
       maxEventAge: Duration.hours(2),
     })],
   });
-  return { fn, queue };
+  return { fn, queue, rule };
 }

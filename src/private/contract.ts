@@ -78,6 +78,28 @@ export const METRICS = {
 } as const;
 
 /**
+ * Every error code of the HTTP contract, with its HTTP status: the handler
+ * answers with them, counts them in the Rejections metric (dimension `Code`),
+ * and the dashboard charts each.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  FORBIDDEN: 403,
+  DESTINATION_NOT_ALLOWED: 403,
+  OUTBOUND_CONTACT_NOT_PERMITTED: 403,
+  RESOURCE_NOT_FOUND: 404,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_ERROR: 502,
+  LEDGER_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
  * The ledger table: its key, its TTL attribute and the attributes of its two
  * item kinds (the idempotency record of a (caller, key), and a call's status).
  */

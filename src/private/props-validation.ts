@@ -32,6 +32,9 @@ export interface InstanceRef {
 export class PropsProblems {
   private readonly problems: string[] = [];
 
+  /** `owner`: the construct whose props these are, first word of the message. */
+  constructor(private readonly owner = 'OutboundCaller') {}
+
   add(prop: string, rule: string, value: unknown, fix: string): void {
     this.problems.push(`${prop} ${rule}; got ${JSON.stringify(value)}. ${fix}`);
   }
@@ -39,7 +42,7 @@ export class PropsProblems {
   throwIfAny(): void {
     if (this.problems.length === 0) return;
     const list = this.problems.map((problem) => `  - ${problem}`).join('\n');
-    throw new Error(`OutboundCaller: ${this.problems.length} problem(s) in props:\n${list}`);
+    throw new Error(`${this.owner}: ${this.problems.length} problem(s) in props:\n${list}`);
   }
 }
 

@@ -1,8 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { CallerAuthorization, OutboundCallerProps } from '../../src';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { CallerAuthorization, OutboundCaller, OutboundCallerProps } from '../../src';
 
 /** Fixed ids shaped like the real ones (GUIDs, E.164). */
 export const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
@@ -91,4 +93,14 @@ export function fullyConfiguredProps(stack: Stack): OutboundCallerProps {
     timeout: Duration.seconds(20),
     reservedConcurrentExecutions: 5,
   };
+}
+
+/**
+ * Alarms (notifying an encrypted, TLS-only SNS topic, as a careful user would
+ * configure it) and the dashboard, both on.
+ */
+export function monitorFully(caller: OutboundCaller, stack: Stack): void {
+  const topic = new sns.Topic(stack, 'OnCall', { enforceSSL: true, masterKey: compliantKey(stack, 'OnCallKey') });
+  caller.addAlarms({ alarmActions: [new actions.SnsAction(topic)], okActions: [new actions.SnsAction(topic)] });
+  caller.addDashboard();
 }

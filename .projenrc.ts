@@ -108,7 +108,10 @@ const bundlingOptions: javascript.BundlingOptions = {
 const ESBUILD_FLAGS = '--target=node24 --platform=node --format=cjs --minify --main-fields=module,main '
   + '--legal-comments=none --tsconfig=test/tsconfig.json '
   // import() of node: built-ins becomes require(): one module system in the bundle (and jest can load it).
-  + '--supported:dynamic-import=false';
+  + '--supported:dynamic-import=false '
+  // The SDK's default credential chain (profiles, SSO, INI, process, web identity, IMDS) becomes the lean
+  // provider of what Lambda gives a function: environment, else the container endpoint (README, "Performance").
+  + '--alias:@aws-sdk/credential-provider-node=./lambda/credentials.ts';
 
 /**
  * Registers a handler entry of lambda/ with projen (generated Function class

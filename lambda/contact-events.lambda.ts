@@ -10,6 +10,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { dynamoDbClientConfig } from './aws-clients';
 import { applyContactEvent, parseContactEvent } from './call-status';
 import { LEDGER_CLIENT_CONFIG } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
@@ -27,7 +28,7 @@ const tableName = required(ENV.tableName);
 const instanceId = required(ENV.instanceId);
 const metricsNamespace = process.env[ENV.metricsNamespace]?.trim() || METRICS.namespace;
 const logger = new Logger({ service: 'outbound-caller-contact-events' });
-const dynamodb = new DynamoDBClient(LEDGER_CLIENT_CONFIG);
+const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
 
 /** Thrown to have the event redelivered: the call it belongs to may not be recorded yet. */
 export class NotRecordedYetError extends Error {

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
 import {
   claimLookup, newStatusItem, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
 } from './call-status';
@@ -38,18 +39,21 @@ const RECORD_RESERVE_MS = 1_500;
 
 const config = loadConfig();
 const logger = new Logger({ service: 'outbound-caller' });
-// Standard clients, no endpoint plumbing: AWS_ENDPOINT_URL_DYNAMODB and
-// AWS_ENDPOINT_URL_CONNECT point them elsewhere (DynamoDB Local, the simulator).
-// A hung attempt is abandoned and retried (the SDK only warns on a request
-// timeout unless told to throw); the handler's abort signal bounds the whole call.
-const dynamodb = new DynamoDBClient(LEDGER_CLIENT_CONFIG);
+// Standard clients, configured explicitly from the environment (aws-clients.ts):
+// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_CONNECT point them elsewhere
+// (DynamoDB Local, the simulator). A hung attempt is abandoned and retried (the
+// SDK only warns on a request timeout unless told to throw); the handler's abort
+// signal bounds the whole call.
+const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
 const connect = new ConnectClient({
+  ...awsClientConfig('Connect'),
   maxAttempts: 4,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
 });
 // Status lookups: one attempt, a short budget. A throttled lookup is not retried
 // (that would spend more of Connect's quota); the answer is flagged stale instead.
 const connectLookup = new ConnectClient({
+  ...awsClientConfig('Connect'),
   maxAttempts: 1,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
 });

@@ -34,20 +34,35 @@ export function shippedEsbuildFlags(): string[] {
   return flags;
 }
 
+/**
+ * Flags that are OutboundCaller's own build-time changes, not part of a
+ * user's build: the lean credentials alias. The baselines "as users write
+ * them" are built without these; the like-for-like baselines with them.
+ */
+export const BUILD_TIME_CHANGE = /^--alias:/;
+
+/** The shipped flags without OutboundCaller's own build-time changes: how a user would bundle the baselines. */
+export function baselineEsbuildFlags(): string[] {
+  return shippedEsbuildFlags().filter((flag) => !BUILD_TIME_CHANGE.test(flag));
+}
+
 export interface BuiltBundle {
   readonly file: string;
   readonly metafile: string;
 }
 
 /**
- * Bundles `entry` (relative to the repository) with the shipped flags plus
- * `extra`, into `outDir`. `minify: false` drops --minify (for readable CPU
+ * Bundles `entry` (relative to the repository) with the shipped flags (or the
+ * baseline flags) plus `extra`, into `outDir`. `minify: false` drops --minify (for readable CPU
  * profiles: names kept, and esbuild's `// path` comments mark each module).
  */
-export function buildBundle(entry: string, outDir: string, extra: string[] = [], options: { minify?: boolean } = {}): BuiltBundle {
+export function buildBundle(
+  entry: string, outDir: string, extra: string[] = [], options: { minify?: boolean; flags?: 'shipped' | 'baseline' } = {},
+): BuiltBundle {
   const file = path.join(outDir, 'index.js');
   const metafile = `${outDir}.meta.json`;
-  const flags = shippedEsbuildFlags().filter((flag) => options.minify !== false || !flag.startsWith('--minify'));
+  const flags = (options.flags === 'baseline' ? baselineEsbuildFlags() : shippedEsbuildFlags())
+    .filter((flag) => options.minify !== false || !flag.startsWith('--minify'));
   execFileSync(ESBUILD, [entry, ...flags, ...extra, `--metafile=${metafile}`, `--outfile=${file}`], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],

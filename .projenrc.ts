@@ -136,8 +136,14 @@ function handlerEntry(name: string, constructName: string): void {
     + `--metafile=assets/lambda/${name}.lambda.meta.json --outfile=${outfile}.next`);
   task.exec(`mv ${outfile}.next ${outfile}`);
 }
+// The phone-number metadata the handler ships, made from the installed library before bundling (lambda/phone-metadata.ts).
+const phoneMetadataTask = project.addTask('bundle:phone-metadata', {
+  description: 'Generate lambda/generated/phone-metadata.json (the full metadata without formatting-only fields)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json lambda/phone-metadata.ts lambda/generated/phone-metadata.json',
+});
 handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');
+project.tasks.tryFind('bundle')!.prependSpawn(phoneMetadataTask);
 
 // The countries the handler's phone-number library knows, for the synth-time
 // check of allowedDestinationCountries: generated from the same metadata the
@@ -189,7 +195,7 @@ benchTask.exec('ts-node --transpile-only --project test/tsconfig.json test/bench
 // Tests load the shipped bundle from assets/: make sure it is fresh.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
-project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'test/bench/results', '.sandbox', '.jsii.tabl.json');
+project.gitignore.exclude('cdk.out', '*.cdk.out', 'coverage', 'assets', 'lambda/generated', 'test/bench/results', '.sandbox', '.jsii.tabl.json');
 // Python tools of the tests (test/support/python-tools.ts): a virtualenv made on first use.
 project.gitignore.exclude('/.tools/');
 // integ-runner compares templates with asset hashes masked: the copied bundle in the snapshot is not needed.

@@ -2,11 +2,14 @@
  * Phone-number parsing for the request rules: E.164 syntax, validity, country
  * and number type, and masking for logs and messages.
  *
- * Bundle size (DESIGN.md §8): only the core functions of libphonenumber-js are
- * imported, with the FULL ("max") metadata passed in explicitly. The full
- * metadata is needed because the toll-fraud guard asks for the number type
- * (PREMIUM_RATE, SHARED_COST), which the default "min" metadata cannot answer.
- * Nothing else of the library (no examples, no as-you-type formatter) is loaded.
+ * Bundle size (README, "Performance"): only the core functions of
+ * libphonenumber-js are imported, with the metadata passed in explicitly: the
+ * library's FULL ("max") metadata, because the toll-fraud guard asks for the
+ * number type (PREMIUM_RATE, SHARED_COST), which the default "min" metadata
+ * cannot answer; without what only formatting reads (phone-metadata.ts makes
+ * lambda/generated/phone-metadata.json from the installed library at build
+ * time). Nothing else of the library (no examples, no as-you-type formatter)
+ * is loaded.
  */
 import type { MetadataJson } from 'libphonenumber-js/core';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
@@ -14,22 +17,13 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
 // V8 parses a large JSON string with JSON.parse faster than the same data as an
 // object literal (measured: load CPU of the bundle -6%). ts-jest ignores the
 // attribute and hands over the object. tsc (module node16) does not know the
-// attribute, hence the expect-error.
+// attribute (and the file exists only after `npx projen bundle`), hence the expect-error.
 // @ts-expect-error TS2823: import attributes need module esnext/nodenext; esbuild applies it
-import maxMetadata from 'libphonenumber-js/metadata.max.json' with { type: 'text' };
+import phoneMetadata from './generated/phone-metadata.json' with { type: 'text' };
 import { PATTERNS } from '../src/private/contract';
 
-/** The full metadata, typed once (the package's own declaration is `MetadataJson`). */
-const METADATA = (typeof maxMetadata === 'string' ? jsonOf(maxMetadata) : maxMetadata) as unknown as MetadataJson;
-
-/**
- * The package's export for `import` resolves to a small ES module wrapper
- * (`// comment … export default {…}`), so the text is cut to its one object.
- * The bundle tests fail loudly if that shape ever changes.
- */
-function jsonOf(text: string): unknown {
-  return JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
-}
+/** The metadata, typed once (the package's own declaration is `MetadataJson`). */
+const METADATA = (typeof phoneMetadata === 'string' ? JSON.parse(phoneMetadata) : phoneMetadata) as unknown as MetadataJson;
 
 /**
  * The pattern of the Amazon Connect API for phone numbers (E.164): a plus, a

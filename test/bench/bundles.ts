@@ -15,10 +15,13 @@ export const REPO_ROOT = path.join(__dirname, '..', '..');
 const SHIPPED_TASK = 'bundle:lambda/outbound-caller.lambda';
 const ESBUILD = path.join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
 
-/** Inputs that are the phone-number metadata (DESIGN.md §8: kept, reported separately). */
-export const PHONE_METADATA_INPUT = /(^|\/)libphonenumber-js\/metadata[^/]*$/;
+/**
+ * Inputs that are the phone-number metadata (kept, reported separately): the
+ * generated reduced metadata the handler ships, or the library's own files.
+ */
+export const PHONE_METADATA_INPUT = /((^|\/)libphonenumber-js\/metadata[^/]*|(^|\/)generated\/phone-metadata\.json)$/;
 /** The import paths of that metadata, for a build without it. */
-const PHONE_METADATA_EXTERNAL = '--external:libphonenumber-js/metadata*';
+const PHONE_METADATA_EXTERNAL = ['--external:libphonenumber-js/metadata*', '--external:*/generated/phone-metadata.json'];
 
 /** The flags of the shipped handler's esbuild command, without entry point, metafile and outfile. */
 export function shippedEsbuildFlags(): string[] {
@@ -73,7 +76,7 @@ export function buildBundle(
 
 /** Bundles `entry` without the phone-number metadata (left as an external require). */
 export function buildWithoutPhoneMetadata(entry: string, outDir: string): BuiltBundle {
-  return buildBundle(entry, outDir, [PHONE_METADATA_EXTERNAL]);
+  return buildBundle(entry, outDir, PHONE_METADATA_EXTERNAL);
 }
 
 export interface BundleBytes {

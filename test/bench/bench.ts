@@ -787,6 +787,13 @@ function render(report: Report): { markdown: string; targets: Target[] } {
     targets.push({ target: 'warm first call ≤ 1.0 × powertools', measured: '–', status: 'not measured' });
   }
 
+  // Memory model
+  if (cold && warm) {
+    const coldCpu = summarize(cold.samples.ours.map((c) => c.loadCpuMs + c.firstRequestCpuMs)).median;
+    const warmCpu = summarize(warm.first.ours.cpuMs).median;
+    out.push(...memoryModel(coldCpu, warmCpu));
+  }
+
   // Replay
   if (replay) {
     const ops = (trips: RoundTrips): string => Object.entries(trips.dynamodbOperations).map(([op, n]) => `${op} ${num(n)}`).join(', ') || 'none';
@@ -841,6 +848,41 @@ function render(report: Report): { markdown: string; targets: Target[] } {
   }
   out.push(`Phases: ${Object.entries(report.durationsMs).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')}.`, '');
   return { markdown: out.join('\n'), targets };
+}
+
+// ---------------------------------------------------------------- memory model
+
+/** Lambda gives a function CPU in proportion to its memory: 1,769 MB is one full vCPU (the handler uses one thread). */
+const FULL_VCPU_MB = 1_769;
+/** arm64 price in us-east-1 (first tier): USD per GB-second, and per request. */
+const PRICE_PER_GB_SECOND = 0.0000133334;
+const PRICE_PER_REQUEST = 0.2 / 1_000_000;
+/** Assumed time a first call waits on AWS (claim, StartOutboundVoiceContact, record), which memory does not change. */
+const ASSUMED_IO_WAIT_MS = 50;
+const MEMORY_SIZES = [128, 256, 512, 1024, 1536, 1769];
+
+/**
+ * Cold first-call time and cost per 1,000 calls by memory size, from this
+ * run's CPU figures: CPU time / vCPU share, plus an assumed I/O wait.
+ */
+function memoryModel(coldCpuMs: number, warmCpuMs: number): string[] {
+  const usd = (x: number): string => `$${x.toFixed(4)}`;
+  const rows = MEMORY_SIZES.map((mb) => {
+    const share = Math.min(mb, FULL_VCPU_MB) / FULL_VCPU_MB;
+    const coldMs = coldCpuMs / share;
+    const warmMs = warmCpuMs / share + ASSUMED_IO_WAIT_MS;
+    const costPerThousand = 1_000 * (warmMs / 1_000 * mb / 1_024 * PRICE_PER_GB_SECOND + PRICE_PER_REQUEST);
+    return [`${mb} MB`, share.toFixed(3), num(coldMs), num(coldMs + ASSUMED_IO_WAIT_MS), num(warmMs), usd(costPerThousand)];
+  });
+  return [
+    `## Memory model (from this run: cold CPU ${num(coldCpuMs)} ms for load + first call, warm CPU ${num(warmCpuMs)} ms per first call)`, '',
+    `Lambda gives ${FULL_VCPU_MB} MB one full vCPU and less memory a proportional share; CPU time stretches by 1 / share. `
+      + `The I/O wait of a call (${ASSUMED_IO_WAIT_MS} ms assumed for claim, StartOutboundVoiceContact and record in one region) `
+      + `does not depend on memory. Cost: arm64, us-east-1, $${PRICE_PER_GB_SECOND} per GB-s and $0.20 per million requests; `
+      + 'the CPU part of the cost is the same at every size up to one vCPU, the waiting part grows with memory.', '',
+    table(['memory', 'vCPU share', 'cold CPU time, ms', 'cold first call with I/O, ms', 'warm first call, ms', 'cost per 1,000 warm calls'], rows),
+    '',
+  ];
 }
 
 // ---------------------------------------------------------------- main

@@ -1,8 +1,7 @@
 import { awscdk, javascript, SourceCode } from 'projen';
 
 /**
- * The one place the build is defined. Versions that DESIGN.md §7 names are
- * pinned here on purpose:
+ * The one place the build is defined. These versions are pinned on purpose:
  * - aws-cdk-lib 2.257.0: peer floor and what we develop and test on
  *   (integ-runner reads cloud assemblies only up to this version).
  * - TypeScript ~5.9 (TypeScript 7 has no JS API: ts-jest and ts-node break),

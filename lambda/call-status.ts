@@ -14,11 +14,12 @@
  * `disconnectReason` where the event carries one. Some samples of the guide
  * use PascalCase member names, so both spellings are read.
  *
- * Storage: one status item per call, keyed `contact#<ContactId>`, written with
- * the ledger record when the call is placed (beside it, in parallel), so it can be
- * found by ContactId with a strongly consistent GetItem and no index. It holds
- * a hash of the caller (the GET route answers only that caller), the status,
- * and the history as a map keyed by event type.
+ * Storage: one status item per call in the ledger table (its layout is LEDGER
+ * in the shared contract, described in docs/architecture.md), written with the
+ * ledger record when the call is placed (beside it, in parallel). Its key is
+ * made from the ContactId, so it is found with a strongly consistent GetItem
+ * and no index; it names its caller only by a hash (the GET route answers only
+ * that caller).
  *
  * Delivery is at least once and unordered: a duplicate changes nothing (the
  * history entry of that type already exists), and an older event never

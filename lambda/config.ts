@@ -1,5 +1,5 @@
 /**
- * Configuration of the handler: read from environment variables once, at cold
+ * Configuration of the handlers: read from environment variables once, at cold
  * start, and checked. A misconfigured deployment fails at init with a message
  * that names the variable, instead of failing on its first caller.
  *
@@ -36,72 +36,109 @@ const E164 = new RegExp(PATTERNS.e164);
 const COUNTRY = new RegExp(PATTERNS.country);
 
 export class ConfigError extends Error {
-  constructor(problems: string[]) {
-    super(`OutboundCaller handler is misconfigured (${problems.length} problem(s)): ${problems.join('; ')}`);
+  constructor(problems: string[], handler = 'handler') {
+    super(`OutboundCaller ${handler} is misconfigured (${problems.length} problem(s)): ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }
 
-/** Reads and checks the configuration; throws ConfigError listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
-  const problems: string[] = [];
+/** Reads variables and collects every problem, so one error lists them all. */
+class EnvReader {
+  readonly problems: string[] = [];
 
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is required`);
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  required(name: string): string {
+    const value = this.env[name]?.trim();
+    if (!value) this.problems.push(`${name} is required`);
     return value ?? '';
-  };
-  const optional = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const list = (name: string): string[] =>
-    (env[name] ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
-  const flag = (name: string, fallback: boolean): boolean => {
-    const value = env[name]?.trim();
+  }
+
+  optional(name: string): string | undefined {
+    return this.env[name]?.trim() || undefined;
+  }
+
+  list(name: string): string[] {
+    return (this.env[name] ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  }
+
+  flag(name: string, fallback: boolean): boolean {
+    const value = this.env[name]?.trim();
     if (value === undefined || value === '') return fallback;
     if (value === 'true') return true;
     if (value === 'false') return false;
-    problems.push(`${name} must be "true" or "false", got "${value}"`);
+    this.problems.push(`${name} must be "true" or "false", got "${value}"`);
     return fallback;
-  };
-  const check = (name: string, values: readonly string[], rule: RegExp, what: string): void => {
-    for (const value of values) {
-      if (!rule.test(value)) problems.push(`${name} must contain ${what}, got "${value}"`);
-    }
-  };
+  }
 
-  const instanceId = required(ENV.instanceId);
-  const contactFlowId = required(ENV.contactFlowId);
-  const sourcePhoneNumber = optional(ENV.sourcePhoneNumber);
-  const queueId = optional(ENV.queueId);
-  const allowedContactFlowIds = list(ENV.allowedContactFlowIds);
-  const allowedQueueIds = list(ENV.allowedQueueIds);
-  const allowedSourcePhoneNumbers = list(ENV.allowedSourcePhoneNumbers);
-  const countries = list(ENV.allowedDestinationCountries);
+  /** A duration in whole seconds (1 s to 1 day), returned in milliseconds. */
+  seconds(name: string, fallback: number): number {
+    const text = this.optional(name) ?? String(fallback);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1 || value > 86_400) {
+      this.problems.push(`${name} must be a whole number of seconds from 1 to 86400, got "${text}"`);
+    }
+    return value * 1000;
+  }
+
+  check(name: string, values: readonly string[], rule: RegExp, what: string): void {
+    for (const value of values) {
+      if (!rule.test(value)) this.problems.push(`${name} must contain ${what}, got "${value}"`);
+    }
+  }
+
+  /** The Connect instance id both functions are deployed for. */
+  instanceId(): string {
+    const instanceId = this.required(ENV.instanceId);
+    if (instanceId && (instanceId.length > LIMITS.instanceId.max || !/^[\w-]+$/.test(instanceId))) {
+      this.problems.push(`${ENV.instanceId} must be a Connect instance id (1-100 characters), got "${instanceId}"`);
+    }
+    return instanceId;
+  }
+
+  metricsNamespace(): string {
+    return this.optional(ENV.metricsNamespace) ?? METRICS.namespace;
+  }
+
+  throwIfAny(handler?: string): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems, handler);
+  }
+}
+
+/** Reads and checks the configuration of the request handler; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
+  const read = new EnvReader(env);
+  const instanceId = read.instanceId();
+  const contactFlowId = read.required(ENV.contactFlowId);
+  const sourcePhoneNumber = read.optional(ENV.sourcePhoneNumber);
+  const queueId = read.optional(ENV.queueId);
+  const allowedContactFlowIds = read.list(ENV.allowedContactFlowIds);
+  const allowedQueueIds = read.list(ENV.allowedQueueIds);
+  const allowedSourcePhoneNumbers = read.list(ENV.allowedSourcePhoneNumbers);
+  const countries = read.list(ENV.allowedDestinationCountries);
   const allCountries = countries.length === 0 || (countries.length === 1 && countries[0] === ALL_COUNTRIES);
 
-  if (instanceId && (instanceId.length > LIMITS.instanceId.max || !/^[\w-]+$/.test(instanceId))) {
-    problems.push(`${ENV.instanceId} must be a Connect instance id (1-100 characters), got "${instanceId}"`);
-  }
-  check(ENV.contactFlowId, contactFlowId ? [contactFlowId] : [], GUID, 'a contact-flow GUID');
-  check(ENV.allowedContactFlowIds, allowedContactFlowIds, GUID, 'contact-flow GUIDs');
-  check(ENV.sourcePhoneNumber, sourcePhoneNumber ? [sourcePhoneNumber] : [], E164, 'an E.164 number');
-  check(ENV.allowedSourcePhoneNumbers, allowedSourcePhoneNumbers, E164, 'E.164 numbers');
-  if (!allCountries) check(ENV.allowedDestinationCountries, countries, COUNTRY, 'ISO 3166-1 alpha-2 codes or "*"');
+  read.check(ENV.contactFlowId, contactFlowId ? [contactFlowId] : [], GUID, 'a contact-flow GUID');
+  read.check(ENV.allowedContactFlowIds, allowedContactFlowIds, GUID, 'contact-flow GUIDs');
+  read.check(ENV.sourcePhoneNumber, sourcePhoneNumber ? [sourcePhoneNumber] : [], E164, 'an E.164 number');
+  read.check(ENV.allowedSourcePhoneNumbers, allowedSourcePhoneNumbers, E164, 'E.164 numbers');
+  if (!allCountries) read.check(ENV.allowedDestinationCountries, countries, COUNTRY, 'ISO 3166-1 alpha-2 codes or "*"');
   if (!sourcePhoneNumber && !queueId) {
-    problems.push(`one of ${ENV.sourcePhoneNumber} or ${ENV.queueId} is required (Connect needs a caller id)`);
+    read.problems.push(`one of ${ENV.sourcePhoneNumber} or ${ENV.queueId} is required (Connect needs a caller id)`);
   }
 
-  const authMode = (env[ENV.authMode]?.trim() || 'IAM') as AuthMode;
+  const authMode = (read.optional(ENV.authMode) ?? 'IAM') as AuthMode;
   if (!(AUTH_MODES as readonly string[]).includes(authMode)) {
-    problems.push(`${ENV.authMode} must be one of ${AUTH_MODES.join(', ')}, got "${authMode}"`);
+    read.problems.push(`${ENV.authMode} must be one of ${AUTH_MODES.join(', ')}, got "${authMode}"`);
   }
 
-  const tableName = required(ENV.tableName);
+  const tableName = read.required(ENV.tableName);
 
-  const windowText = env[ENV.idempotencyWindowSeconds]?.trim() || String(MAX_IDEMPOTENCY_WINDOW_SECONDS);
+  const windowText = read.optional(ENV.idempotencyWindowSeconds) ?? String(MAX_IDEMPOTENCY_WINDOW_SECONDS);
   const idempotencyWindowSeconds = Number(windowText);
   if (!Number.isInteger(idempotencyWindowSeconds) || idempotencyWindowSeconds < 1
     || idempotencyWindowSeconds > MAX_IDEMPOTENCY_WINDOW_SECONDS) {
-    problems.push(`${ENV.idempotencyWindowSeconds} must be an integer from 1 to ${MAX_IDEMPOTENCY_WINDOW_SECONDS}, got "${windowText}"`);
+    read.problems.push(`${ENV.idempotencyWindowSeconds} must be an integer from 1 to ${MAX_IDEMPOTENCY_WINDOW_SECONDS}, got "${windowText}"`);
   }
 
   const policy: RequestPolicy = {
@@ -113,26 +150,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     allowedQueueIds,
     allowedSourcePhoneNumbers,
     allowedDestinationCountries: allCountries ? undefined : countries,
-    blockPremiumRateNumbers: flag(ENV.blockPremiumRateNumbers, true),
-    allowCampaignCalls: flag(ENV.allowCampaignCalls, false),
+    blockPremiumRateNumbers: read.flag(ENV.blockPremiumRateNumbers, true),
+    allowCampaignCalls: read.flag(ENV.allowCampaignCalls, false),
   };
 
-  const callStatus = flag(ENV.callStatus, false);
-  const seconds = (name: string, fallback: number): number => {
-    const text = env[name]?.trim() || String(fallback);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1 || value > 86_400) {
-      problems.push(`${name} must be a whole number of seconds from 1 to 86400, got "${text}"`);
-    }
-    return value * 1000;
-  };
-  const statusLookupAfterMs = seconds(ENV.statusLookupAfterSeconds, STATUS_LOOKUP.afterSeconds);
-  const statusLookupIntervalMs = seconds(ENV.statusLookupIntervalSeconds, STATUS_LOOKUP.intervalSeconds);
-  const contactSearchAttribute = optional(ENV.contactSearchAttribute);
+  // On unless the construct says otherwise: the construct's callStatus is on by default too.
+  const callStatus = read.flag(ENV.callStatus, true);
+  const statusLookupAfterMs = read.seconds(ENV.statusLookupAfterSeconds, STATUS_LOOKUP.afterSeconds);
+  const statusLookupIntervalMs = read.seconds(ENV.statusLookupIntervalSeconds, STATUS_LOOKUP.intervalSeconds);
+  const contactSearchAttribute = read.optional(ENV.contactSearchAttribute);
   if (contactSearchAttribute !== undefined && !new RegExp(PATTERNS.searchableAttributeKey).test(contactSearchAttribute)) {
-    problems.push(`${ENV.contactSearchAttribute} must be an attribute key of 1-100 letters, digits, "_" or "-", got "${contactSearchAttribute}"`);
+    read.problems.push(`${ENV.contactSearchAttribute} must be an attribute key of 1-100 letters, digits, "_" or "-", got "${contactSearchAttribute}"`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  read.throwIfAny();
   return {
     callStatus,
     statusLookupAfterMs,
@@ -142,6 +172,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     authMode,
     tableName,
     idempotencyWindowSeconds,
-    metricsNamespace: env[ENV.metricsNamespace]?.trim() || METRICS.namespace,
+    metricsNamespace: read.metricsNamespace(),
   };
+}
+
+/** Configuration of the status function (contact events to call status). */
+export interface StatusFunctionConfig {
+  /** Events of other instances are ignored. */
+  readonly instanceId: string;
+  readonly tableName: string;
+  readonly metricsNamespace: string;
+}
+
+/** Reads and checks the status function's configuration; throws ConfigError listing every problem. */
+export function loadStatusFunctionConfig(env: NodeJS.ProcessEnv = process.env): StatusFunctionConfig {
+  const read = new EnvReader(env);
+  const config = {
+    instanceId: read.instanceId(),
+    tableName: read.required(ENV.tableName),
+    metricsNamespace: read.metricsNamespace(),
+  };
+  read.throwIfAny('contact-events handler');
+  return config;
 }

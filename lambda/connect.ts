@@ -2,7 +2,7 @@
  * The Connect call: StartOutboundVoiceContact with a ClientToken derived from
  * the caller, the key and the request, inside a time budget that fits the
  * Lambda timeout and API Gateway's 29 s; and what each answer of Connect means
- * for the caller (status and code of DESIGN.md §3) and for the ledger
+ * for the caller (status and code of the README's error table) and for the ledger
  * (refused: release the claim; unknown outcome: keep it until its deadline).
  */
 import { createHash } from 'node:crypto';

@@ -12,21 +12,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { dynamoDbClientConfig } from './aws-clients';
 import { applyContactEvent, parseContactEvent } from './call-status';
+import { loadStatusFunctionConfig } from './config';
 import { LEDGER_CLIENT_CONFIG } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
-import { ENV, METRICS } from '../src/private/contract';
 
 /** How long an event for a not-yet-recorded contact is worth retrying. */
 const YOUNG_EVENT_MS = 60_000;
 
-function required(name: string): string {
-  const value = process.env[name]?.trim();
-  if (!value) throw new Error(`OutboundCaller contact-events handler is misconfigured: ${name} is required`);
-  return value;
-}
-const tableName = required(ENV.tableName);
-const instanceId = required(ENV.instanceId);
-const metricsNamespace = process.env[ENV.metricsNamespace]?.trim() || METRICS.namespace;
+const { instanceId, tableName, metricsNamespace } = loadStatusFunctionConfig();
 const logger = new Logger({ service: 'outbound-caller-contact-events' });
 const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
 

@@ -1,13 +1,10 @@
 /**
- * The HTTP side of the contract (DESIGN.md §3): reading the API Gateway REST
+ * The HTTP side of the contract (README, "The HTTP contract"): reading the API Gateway REST
  * proxy event (content type, base64, size, JSON) and writing answers in the
  * envelope. Nothing here knows about Connect or the ledger.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ERROR_STATUS, LIMITS, type ErrorCode } from '../src/private/contract';
-
-/** Every error code of the contract, with its HTTP status (written once, in the contract). */
-export { ERROR_STATUS, type ErrorCode };
 
 export interface ErrorDetail {
   readonly field: string;

@@ -1,7 +1,7 @@
 /**
  * Who is calling: the authenticated identity API Gateway put in the request
  * context. Idempotency keys are scoped to it, so one caller's key never
- * replays another caller's call (DESIGN.md §4).
+ * replays another caller's call (docs/architecture.md, the ledger).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from './http';

@@ -1,5 +1,7 @@
 /**
- * The idempotency ledger (DESIGN.md §4): one DynamoDB item per (caller, key).
+ * The idempotency ledger: one DynamoDB item per (caller, key). The item
+ * layout is LEDGER in the shared contract (src/private/contract.ts), described
+ * in docs/architecture.md.
  *
  *   claim     conditional PutItem IN_PROGRESS, allowed if the key is new, its
  *             record has expired, or it is a stale claim of the same request;
@@ -8,9 +10,6 @@
  *             decides replay / 422 / 409.
  *   complete  COMPLETED with ContactId, created_at and the exact response body.
  *   release   delete our claim when Connect refused (nothing was placed).
- *
- * Items hold hashes, never phone numbers: the partition key is a SHA-256 of
- * caller + key, the fingerprint a SHA-256 of the normalised request.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {

@@ -3,30 +3,19 @@
  * written as raw lines on stdout (the Lambda runtime ships them to CloudWatch
  * Logs as they are; CloudWatch extracts the metrics from the EMF lines).
  *
- * Phone numbers never reach a log line: every string value is scrubbed of
- * what could be one ("+" and 6 to 15 digits, or a free-standing run of 9 to
- * 15 digits), keeping the last 4 digits. Timestamps, UUIDs and hashes are
- * left alone. Callers mask on purpose too; this is the net.
+ * Phone numbers never reach a log line: every string value goes through
+ * `scrub` (masking.ts), the net under what callers mask on purpose.
  */
 
+import { scrub } from './masking';
 import { METRICS } from '../src/private/contract';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type LogFields = Record<string, unknown>;
 
-/** Where lines go. Tests replace it to capture what the handler writes. */
-export let writeLine: (line: string) => void = (line) => {
+/** Lines go to stdout as they are: the Lambda runtime ships them to CloudWatch Logs. */
+function writeLine(line: string): void {
   process.stdout.write(line + '\n');
-};
-export function setLineWriter(writer: (line: string) => void): void {
-  writeLine = writer;
-}
-
-const PHONE_LIKE = /\+\d{6,15}|(?<![\w.:-])\d{9,15}(?![\w.:-])/g;
-
-/** Keeps the last 4 digits of anything that looks like a phone number. */
-export function scrub(text: string): string {
-  return text.replace(PHONE_LIKE, (match) => `***${match.slice(-4)}`);
 }
 
 function scrubValue(value: unknown, depth = 0): unknown {

@@ -25,8 +25,8 @@ import {
 } from './http';
 import { callerIdentity } from './identity';
 import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError } from './ledger';
+import { maskPhoneNumber } from './masking';
 import { Logger, METRIC, RequestMetrics } from './observability';
-import { maskPhoneNumber } from './phone';
 import { checkRequest } from './request';
 import { PATTERNS } from '../src/private/contract';
 

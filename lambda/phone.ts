@@ -1,6 +1,6 @@
 /**
  * Phone-number parsing for the request rules: E.164 syntax, validity, country
- * and number type, and masking for logs and messages.
+ * and number type (masking for logs and messages is in masking.ts).
  *
  * Bundle size (README, "Performance"): only the core functions of
  * libphonenumber-js are imported, with the metadata passed in explicitly: the
@@ -72,17 +72,4 @@ export function parsePhoneNumber(value: string): ParsedPhoneNumber | undefined {
     country: phoneNumber.country,
     type: phoneNumber.getType(),
   };
-}
-
-/**
- * Masks a phone number for logs and messages: only the last 4 digits are
- * kept, e.g. "+12125550123" → "***0123". Values with 4 digits or fewer are
- * masked entirely ("***"), so a short value is never shown whole.
- */
-export function maskPhoneNumber(value: string): string {
-  const digits = String(value).replace(/\D/g, '');
-  if (digits.length <= 4) {
-    return '***';
-  }
-  return `***${digits.slice(-4)}`;
 }

@@ -6,27 +6,28 @@
  * either returns the normalised StartOutboundVoiceContact input or every
  * problem found, so nothing is written or called for a request that would fail.
  *
- * Limits and where they come from
- * (API = https://docs.aws.amazon.com/connect/latest/APIReference/API_StartOutboundVoiceContact.html,
- *  seeds = ../shared/seeds/, SDK = the StartOutboundVoiceContactRequest type of @aws-sdk/client-connect):
+ * Limits and where they come from (the numbers are LIMITS in the shared
+ * contract, src/private/contract.ts):
+ * API = https://docs.aws.amazon.com/connect/latest/APIReference/API_StartOutboundVoiceContact.html,
+ * SDK = the StartOutboundVoiceContactRequest type and request validators of the AWS SDKs.
  *
  * | Field                        | Rule enforced here                                        | Source                                             |
  * |------------------------------|-----------------------------------------------------------|----------------------------------------------------|
- * | (body)                       | a JSON object; only the 15 fields below                   | DESIGN.md §3 (typos must not be ignored)           |
- * | DestinationPhoneNumber       | required; pattern ^\+[1-9]\d{1,14}$ and a valid number    | API (E.164 pattern); seeds 000–004 "E.164 format"  |
- * | SourcePhoneNumber            | same as DestinationPhoneNumber                            | API; seeds 000, 001, 002                           |
- * | ContactFlowId                | 1–500 characters; a GUID, or a contact-flow ARN reduced   | API ("Maximum length of 500"); seed 001, 004       |
- * |                              | to its GUID ("ARN values are not supported")              | (validateStringLength 0..500); seed 000 (no ARNs)  |
- * | InstanceId                   | 1–100 characters                                          | API; seed 001; seed 004 (validateStringLength)     |
- * | QueueId                      | non-empty (no documented limit)                           | API, seed 001 (Type: String, no constraint)        |
- * | ClientToken, Idempotency-Key | 1–500 characters (API: max 500; an empty key identifies   | API; seed 001; seed 004 (validateStringLength)     |
+ * | (body)                       | a JSON object; only the 15 fields below                   | README, "The HTTP contract" (typos are refused)    |
+ * | DestinationPhoneNumber       | required; pattern ^\+[1-9]\d{1,14}$ and a valid number    | API (E.164 pattern); SDK docs ("E.164 format")     |
+ * | SourcePhoneNumber            | same as DestinationPhoneNumber                            | API; SDK docs                                      |
+ * | ContactFlowId                | 1–500 characters; a GUID, or a contact-flow ARN reduced   | API ("Maximum length of 500"; ARN values are not   |
+ * |                              | to its GUID ("ARN values are not supported")              | supported); SDK validators (length 0..500)         |
+ * | InstanceId                   | 1–100 characters                                          | API; SDK validators                                |
+ * | QueueId                      | non-empty (no documented limit)                           | API (Type: String, no constraint)                  |
+ * | ClientToken, Idempotency-Key | 1–500 characters (API: max 500; an empty key identifies   | API; SDK validators                                |
  * |                              | nothing, so 1 is our minimum)                             |                                                    |
- * | Attributes                   | string → string; key [A-Za-z0-9_-], 1–32,767 characters;  | API ("Key/Value Length Constraints"); seed 001;    |
- * |                              | value 0–32,767 characters; keys + values ≤ 32,768 UTF-8   | seeds 000, 002, 003 ("up to 32,768 UTF-8 bytes     |
- * |                              | bytes in all                                              | across all key-value pairs")                       |
- * | AnswerMachineDetectionConfig | object of booleans EnableAnswerMachineDetection,          | API; seed 002 (request syntax)                     |
+ * | Attributes                   | string → string; key [A-Za-z0-9_-], 1–32,767 characters;  | API ("Key/Value Length Constraints"; "up to 32,768 |
+ * |                              | value 0–32,767 characters; keys + values ≤ 32,768 UTF-8   | UTF-8 bytes across all key-value pairs")           |
+ * |                              | bytes in all                                              |                                                    |
+ * | AnswerMachineDetectionConfig | object of booleans EnableAnswerMachineDetection,          | API (request syntax)                               |
  * |                              | AwaitAnswerMachinePrompt; nothing else                    |                                                    |
- * | TrafficType                  | GENERAL or CAMPAIGN; default GENERAL; CAMPAIGN when       | API; seeds 002, 003 ("Use CAMPAIGN if              |
+ * | TrafficType                  | GENERAL or CAMPAIGN; default GENERAL; CAMPAIGN when       | API ("Use CAMPAIGN if                              |
  * |                              | EnableAnswerMachineDetection is true                      | EnableAnswerMachineDetection is set to true")      |
  * | CampaignId                   | 1–100 characters                                          | API                                                |
  * | RingTimeoutInSeconds         | integer 15–60                                             | API                                                |
@@ -49,9 +50,10 @@
  * the last 4 digits) nor the values of the operator's allow-lists.
  */
 import type { StartOutboundVoiceContactCommandInput } from '@aws-sdk/client-connect';
-import { isE164, maskPhoneNumber, parsePhoneNumber } from './phone';
+import { maskNumberLike, maskPhoneNumber } from './masking';
+import { isE164, parsePhoneNumber } from './phone';
 import {
-  ANSWER_MACHINE_DETECTION_MEMBERS, LIMITS, PATTERNS, REFERENCE_TYPES, REQUEST_FIELDS, sameConnectId, TRAFFIC_TYPES,
+  ANSWER_MACHINE_DETECTION_MEMBERS, type ErrorCode, LIMITS, PATTERNS, REFERENCE_TYPES, REQUEST_FIELDS, sameConnectId, TRAFFIC_TYPES,
 } from '../src/private/contract';
 
 // ---------------------------------------------------------------------------
@@ -87,7 +89,8 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-export type ErrorCode = 'VALIDATION_ERROR' | 'FORBIDDEN' | 'DESTINATION_NOT_ALLOWED';
+/** The codes a request's own content can earn (the contract's vocabulary). */
+export type RequestErrorCode = Extract<ErrorCode, 'VALIDATION_ERROR' | 'FORBIDDEN' | 'DESTINATION_NOT_ALLOWED'>;
 
 export type TrafficTypeValue = typeof TRAFFIC_TYPES[number];
 
@@ -135,12 +138,10 @@ export type CheckResult =
     readonly request: OutboundCallRequest;
     /** From the Idempotency-Key header or the body's ClientToken; undefined when neither was sent. */
     readonly idempotencyKey?: string;
-    /** ISO country of the destination; undefined for non-geographic numbers (e.g. +800). */
-    readonly destinationCountry?: string;
   }
   | {
     readonly ok: false;
-    readonly code: ErrorCode;
+    readonly code: RequestErrorCode;
     readonly message: string;
     readonly details: FieldProblem[];
   };
@@ -210,7 +211,7 @@ export function checkRequest(
   const request: OutboundCallRequest = {
     InstanceId: instanceId,
     ContactFlowId: contactFlowId,
-    DestinationPhoneNumber: destination.e164,
+    DestinationPhoneNumber: destination,
     TrafficType: trafficType,
     ...(sourcePhoneNumber !== undefined && { SourcePhoneNumber: sourcePhoneNumber }),
     ...(queueId !== undefined && { QueueId: queueId }),
@@ -227,7 +228,6 @@ export function checkRequest(
     ok: true,
     request,
     ...(idempotencyKey !== undefined && { idempotencyKey }),
-    ...(destination.country !== undefined && { destinationCountry: destination.country }),
   };
 }
 
@@ -236,7 +236,7 @@ export function checkRequest(
 // ---------------------------------------------------------------------------
 
 class Problems {
-  private readonly byCode: Record<ErrorCode, FieldProblem[]> = {
+  private readonly byCode: Record<RequestErrorCode, FieldProblem[]> = {
     VALIDATION_ERROR: [],
     FORBIDDEN: [],
     DESTINATION_NOT_ALLOWED: [],
@@ -266,7 +266,7 @@ class Problems {
 
   /** Only the problems of the code that wins (see the file comment). */
   result(): CheckResult {
-    const precedence: ErrorCode[] = ['VALIDATION_ERROR', 'FORBIDDEN', 'DESTINATION_NOT_ALLOWED'];
+    const precedence: RequestErrorCode[] = ['VALIDATION_ERROR', 'FORBIDDEN', 'DESTINATION_NOT_ALLOWED'];
     for (const code of precedence) {
       const details = this.byCode[code];
       if (details.length > 0) {
@@ -312,12 +312,8 @@ function looseName(name: string): string {
 // Phone numbers and the destination policy
 // ---------------------------------------------------------------------------
 
-interface Destination {
-  readonly e164: string;
-  readonly country?: string;
-}
-
-function checkDestination(body: JsonObject, policy: RequestPolicy, problems: Problems): Destination | undefined {
+/** The destination in E.164 as libphonenumber formats it, inside the destination policy. */
+function checkDestination(body: JsonObject, policy: RequestPolicy, problems: Problems): string | undefined {
   const field = 'DestinationPhoneNumber';
   const value = own(body, field);
   if (value === undefined) {
@@ -348,7 +344,7 @@ function checkDestination(body: JsonObject, policy: RequestPolicy, problems: Pro
       `Calls to ${masked} are not allowed: it is ${kind} number, and premium-rate and shared-cost numbers are blocked. ` +
       'The operator can allow them with blockPremiumRateNumbers: false.');
   }
-  return { e164: parsed.e164, country: parsed.country };
+  return parsed.e164;
 }
 
 function checkSourcePhoneNumber(body: JsonObject, policy: RequestPolicy, problems: Problems): string | undefined {
@@ -441,13 +437,9 @@ function checkContactFlowId(body: JsonObject, policy: RequestPolicy, problems: P
     flowId = match[2];
   }
 
-  if (flowId !== policy.contactFlowId && !policy.allowedContactFlowIds.includes(flowId)) {
-    problems.forbidden(field,
-      'This contact flow may not be named in requests to this endpoint. ' +
-      'The operator can allow more flows with allowedContactFlowIds; or omit the field to use the default flow.');
-    return undefined;
-  }
-  return flowId;
+  return allowedOverride(field, flowId, policy.contactFlowId, policy.allowedContactFlowIds, problems,
+    'This contact flow may not be named in requests to this endpoint. ' +
+    'The operator can allow more flows with allowedContactFlowIds; or omit the field to use the default flow.');
 }
 
 function checkQueueId(body: JsonObject, policy: RequestPolicy, problems: Problems): string | undefined {
@@ -456,16 +448,22 @@ function checkQueueId(body: JsonObject, policy: RequestPolicy, problems: Problem
   if (value === undefined) {
     return own(body, field) === undefined ? policy.queueId : undefined;
   }
-  if (value !== policy.queueId && !policy.allowedQueueIds.includes(value)) {
-    problems.forbidden(field,
-      'This queue may not be named in requests to this endpoint. ' +
-      'The operator can allow more queues with allowedQueueIds; or omit the field to use the default.');
-    return undefined;
-  }
-  return value;
+  return allowedOverride(field, value, policy.queueId, policy.allowedQueueIds, problems,
+    'This queue may not be named in requests to this endpoint. ' +
+    'The operator can allow more queues with allowedQueueIds; or omit the field to use the default.');
 }
 
-/** The API needs a caller id: a source number or a queue (seed 002: "If you do not specify a queue, you must specify a source phone number"). */
+/** An override is closed by default: the value must be the construct's default or in its allow-list. */
+function allowedOverride(
+  field: string, value: string, defaultValue: string | undefined, allowed: readonly string[], problems: Problems,
+  refusal: string,
+): string | undefined {
+  if (value === defaultValue || allowed.includes(value)) return value;
+  problems.forbidden(field, refusal);
+  return undefined;
+}
+
+/** The API needs a caller id: a source number or a queue (API: "If you do not specify a queue, you must specify a source phone number"). */
 function checkCallerIdPresent(body: JsonObject, policy: RequestPolicy, problems: Problems): void {
   const sourceGiven = own(body, 'SourcePhoneNumber') !== undefined || policy.sourcePhoneNumber !== undefined;
   const queueGiven = own(body, 'QueueId') !== undefined || policy.queueId !== undefined;
@@ -717,6 +715,16 @@ function checkIdempotencyKey(body: JsonObject, headers: { idempotencyKey?: strin
 // Small helpers
 // ---------------------------------------------------------------------------
 
+/** A field's value; undefined when it is absent, or null (a problem: omit the field instead). */
+function present(body: JsonObject, field: string, problems: Problems): unknown {
+  const value = own(body, field);
+  if (value === null) {
+    problems.invalid(field, `${field} must not be null; omit the field instead.`);
+    return undefined;
+  }
+  return value;
+}
+
 /** An optional string field with length limits; null and other types are problems. */
 function optionalString(
   body: JsonObject,
@@ -724,12 +732,8 @@ function optionalString(
   limits: { readonly min: number; readonly max: number },
   problems: Problems,
 ): string | undefined {
-  const value = own(body, field);
+  const value = present(body, field, problems);
   if (value === undefined) {
-    return undefined;
-  }
-  if (value === null) {
-    problems.invalid(field, `${field} must not be null; omit the field instead.`);
     return undefined;
   }
   if (typeof value !== 'string') {
@@ -749,12 +753,8 @@ function optionalString(
 
 /** An optional JSON-object field; null and other types are problems. */
 function optionalObject(body: JsonObject, field: string, expected: string, problems: Problems): JsonObject | undefined {
-  const value = own(body, field);
+  const value = present(body, field, problems);
   if (value === undefined) {
-    return undefined;
-  }
-  if (value === null) {
-    problems.invalid(field, `${field} must not be null; omit the field instead.`);
     return undefined;
   }
   if (!isJsonObject(value)) {
@@ -781,18 +781,9 @@ function jsonType(value: unknown): string {
 
 const MAX_ECHO = 64;
 
-/**
- * Digits that could be (part of) a phone number in a name the caller chose:
- * 5 or more digits, separated or not by spaces, dots, dashes or brackets.
- */
-const NUMBER_LIKE = /\+?\d(?:[\s().-]*\d){4,}/g;
-
-/**
- * A caller-given name, for messages and field paths (which reach the logs):
- * number-like runs masked to their last 4 digits, then shortened.
- */
+/** A caller-given name, for messages and field paths (which reach the logs): number-like runs masked, then shortened. */
 function truncate(name: string): string {
-  const masked = name.replace(NUMBER_LIKE, (run) => `***${run.replace(/\D/g, '').slice(-4)}`);
+  const masked = maskNumberLike(name);
   return masked.length > MAX_ECHO ? `${masked.slice(0, MAX_ECHO)}…` : masked;
 }
 

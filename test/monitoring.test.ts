@@ -4,12 +4,12 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { classifyConnectFailure } from '../lambda/connect';
-import { ERROR_STATUS } from '../lambda/http';
-import { METRIC, RequestMetrics, setLineWriter, writeLine } from '../lambda/observability';
+import { METRIC, RequestMetrics } from '../lambda/observability';
 import { OutboundCaller, OutboundCallerAlarmsOptions, OutboundCallerProps } from '../src';
+import { StdoutCapture } from './lambda/bundle';
 import { removeTestApps, testApp } from './support/cdk-test-app';
 import { REQUIRED_PROPS } from './support/fixtures';
-import { METRICS } from '../src/private/contract';
+import { ERROR_STATUS, METRICS } from '../src/private/contract';
 
 afterAll(removeTestApps);
 
@@ -265,9 +265,9 @@ function readMetric(row: unknown[]): { namespace: string; name: string; dimensio
  * adds to rejections and Connect errors. Returns `namespace|name|dim,dim`.
  */
 function emittedMetrics(): Set<string> {
-  const lines: string[] = [];
-  const previous = writeLine;
-  setLineWriter((line) => lines.push(line));
+  const capture = new StdoutCapture();
+  const lines = capture.lines;
+  capture.start();
   try {
     for (const name of Object.values(METRIC)) {
       const plain = new RequestMetrics(METRICS.namespace, 'fn');
@@ -283,7 +283,7 @@ function emittedMetrics(): Set<string> {
     connectError.breakdown('ErrorType', 'LimitExceededException');
     connectError.flush();
   } finally {
-    setLineWriter(previous);
+    capture.stop();
   }
   const emitted = new Set<string>();
   for (const line of lines) {

@@ -188,14 +188,14 @@ const PARTITION = { Ref: 'AWS::Partition' };
 const REGION_REF = { Ref: 'AWS::Region' };
 const ACCOUNT_REF = { Ref: 'AWS::AccountId' };
 
-/** The 15 request fields of StartOutboundVoiceContact (DESIGN.md §3). */
+/** The 15 request fields of StartOutboundVoiceContact (README, "The HTTP contract"). */
 const REQUEST_FIELDS = [
   'DestinationPhoneNumber', 'ContactFlowId', 'InstanceId', 'QueueId', 'SourcePhoneNumber', 'Attributes',
   'ClientToken', 'AnswerMachineDetectionConfig', 'CampaignId', 'TrafficType', 'RingTimeoutInSeconds', 'Name',
   'Description', 'References', 'RelatedContactId',
 ];
 
-/** What API Gateway rejects itself, in the envelope (DESIGN.md §3). */
+/** What API Gateway rejects itself, in the envelope (README, "The HTTP contract"). */
 const GATEWAY_RESPONSES: Array<{ type: string; code: string; status?: string; retryAfter?: RegExp }> = [
   { type: 'BAD_REQUEST_BODY', code: 'VALIDATION_ERROR' },
   { type: 'BAD_REQUEST_PARAMETERS', code: 'VALIDATION_ERROR' },
@@ -1042,7 +1042,7 @@ describe('removalPolicy and logRetention', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Call status (issue 7): contact events → status function; GET route.
+// Call status: contact events → status function; GET route.
 // ---------------------------------------------------------------------------
 
 describe('call status (callStatus, on by default)', () => {

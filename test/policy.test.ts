@@ -103,7 +103,7 @@ function runPolicyChecks(
 
 /**
  * Runs `fn` without the two lines every synth here prints: the deprecation
- * warning of `policyValidationBeta1` (the API the brief and DESIGN.md name; it
+ * warning of `policyValidationBeta1` (the API cdk-validator-cfnguard documents; it
  * works on 2.257.0) and "Performing Policy Validations".
  */
 function quietly<T>(fn: () => T): T {

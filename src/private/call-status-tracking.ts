@@ -32,24 +32,23 @@ export function buildCallStatusTracking(
     guard: 'sqs_dlq_check',
     reason: 'This queue is itself the dead-letter queue of the contact-events rule and the status function; a dead-letter queue of a dead-letter queue would only move the same messages again.',
   }]);
-  const { fn, role } = createFunction(scope, resolved, {
-    ids: { role: 'StatusRole', logs: 'StatusLogs', function: 'StatusFunction' },
-    roleDescription: 'OutboundCaller status function: record contact events in the ledger',
-    create: (s, id, props) => new ContactEventsFunction(s, id, props),
-    props: {
-      description: 'OutboundCaller: contact events to call status',
-      memorySize: 128,
-      timeout: Duration.seconds(10),
-      // Asynchronous invocations (from EventBridge): two retries, then the event goes to the dead-letter queue.
-      retryAttempts: 2,
-      deadLetterQueue: queue,
-      environment: {
-        [ENV.instanceId]: instanceId,
-        [ENV.tableName]: table.tableName,
-        [ENV.metricsNamespace]: METRICS.namespace,
+  const { fn, role } = createFunction(scope, resolved, ContactEventsFunction,
+    { role: 'StatusRole', logs: 'StatusLogs', function: 'StatusFunction' }, {
+      roleDescription: 'OutboundCaller status function: record contact events in the ledger',
+      props: {
+        description: 'OutboundCaller: contact events to call status',
+        memorySize: 128,
+        timeout: Duration.seconds(10),
+        // Asynchronous invocations (from EventBridge): two retries, then the event goes to the dead-letter queue.
+        retryAttempts: 2,
+        deadLetterQueue: queue,
+        environment: {
+          [ENV.instanceId]: instanceId,
+          [ENV.tableName]: table.tableName,
+          [ENV.metricsNamespace]: METRICS.namespace,
+        },
       },
-    },
-  });
+    });
   acknowledge(fn.node.findChild('EventInvokeConfig'), [{
     nag: 'Serverless-LambdaAsyncFailureDestination',
     reason: 'Failed asynchronous invocations go to the function\'s dead-letter queue (DeadLetterConfig) after two retries; an on-failure destination would deliver the same events a second time.',

@@ -102,6 +102,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /**
  * The ledger table: its key, its TTL attribute and the attributes of its two
  * item kinds (the idempotency record of a (caller, key), and a call's status).
+ * docs/architecture.md describes what each attribute holds.
  */
 export const LEDGER = {
   /** Partition key (String): the only key of the table. */
@@ -149,6 +150,9 @@ export const LEDGER = {
   /** `pk` prefix of a call's status item. */
   callStatusKeyPrefix: 'contact#',
 } as const;
+
+/** Only API Gateway answers this code: a 4xx it refused for a reason no other code names. */
+export const GATEWAY_ONLY_ERROR_CODE = 'REQUEST_REJECTED';
 
 /** How API Gateway authenticates callers (values of `CallerAuthorizationMode` and of `AUTH_MODE`). */
 export const AUTH_MODES = ['IAM', 'API_KEY', 'COGNITO', 'NONE'] as const;

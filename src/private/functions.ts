@@ -12,11 +12,11 @@ export interface FunctionIds {
   readonly function: string;
 }
 
-export interface FunctionOptions<F extends lambda.Function> {
-  readonly ids: FunctionIds;
+/** The generated Function class of a handler entry. */
+export type FunctionClass<F extends lambda.Function> = new (scope: Construct, id: string, props: lambda.FunctionOptions) => F;
+
+export interface FunctionOptions {
   readonly roleDescription: string;
-  /** The generated Function class of the handler entry. */
-  readonly create: (scope: Construct, id: string, props: lambda.FunctionOptions) => F;
   /** What differs between the functions (description, memory, timeout, environment, …). */
   readonly props: lambda.FunctionOptions;
   /** Acknowledged on the function, before the VPC finding. */
@@ -32,18 +32,18 @@ export interface FunctionOptions<F extends lambda.Function> {
  * logs. Its policy findings are acknowledged here, where it is made.
  */
 export function createFunction<F extends lambda.Function>(
-  scope: Construct, resolved: ResolvedProps, options: FunctionOptions<F>,
+  scope: Construct, resolved: ResolvedProps, type: FunctionClass<F>, ids: FunctionIds, options: FunctionOptions,
 ): { fn: F; role: iam.Role } {
-  const role = new iam.Role(scope, options.ids.role, {
+  const role = new iam.Role(scope, ids.role, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: options.roleDescription,
   });
-  const logGroup = new logs.LogGroup(scope, options.ids.logs, {
+  const logGroup = new logs.LogGroup(scope, ids.logs, {
     retention: resolved.logRetention,
     removalPolicy: resolved.removalPolicy,
   });
   logGroup.grantWrite(role);
-  const fn = options.create(scope, options.ids.function, {
+  const fn = new type(scope, ids.function, {
     ...options.props,
     architecture: lambda.Architecture.ARM_64,
     tracing: resolved.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,

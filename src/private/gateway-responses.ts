@@ -1,13 +1,14 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { ErrorCode, GATEWAY_ONLY_ERROR_CODE } from './contract';
 
 /**
  * What API Gateway rejects itself is answered in the same envelope as the
- * handler's errors (DESIGN.md §3), with `x-request-id` (API Gateway's request
+ * handler's errors (the README's error table), with `x-request-id` (API Gateway's request
  * id, the one in the access logs) and never internal detail.
  */
 interface EnvelopeResponse {
   readonly type: apigw.ResponseType;
-  readonly code: string;
+  readonly code: ErrorCode | typeof GATEWAY_ONLY_ERROR_CODE;
   readonly message: string;
   /** Keep API Gateway's status when omitted (e.g. 401 or 403 for auth failures). */
   readonly statusCode?: string;
@@ -28,7 +29,7 @@ const RESPONSES: EnvelopeResponse[] = [
   { type: apigw.ResponseType.QUOTA_EXCEEDED, code: 'RATE_LIMITED', message: 'The usage plan quota of this API key is exhausted.', retryAfter: '3600' },
   { type: apigw.ResponseType.REQUEST_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', message: 'The request is too large.', statusCode: '413' },
   { type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json.', statusCode: '415' },
-  { type: apigw.ResponseType.DEFAULT_4XX, code: 'REQUEST_REJECTED', message: 'The request was rejected.' },
+  { type: apigw.ResponseType.DEFAULT_4XX, code: GATEWAY_ONLY_ERROR_CODE, message: 'The request was rejected.' },
   { type: apigw.ResponseType.DEFAULT_5XX, code: 'INTERNAL_ERROR', message: 'An internal error occurred. Quote the x-request-id when you report it.' },
 ];
 

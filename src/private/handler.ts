@@ -15,10 +15,9 @@ import type { ResolvedProps } from './resolve-props';
  * actions it really uses (claim, record, release, and read a call's status).
  */
 export function buildHandler(scope: Construct, resolved: ResolvedProps, table: dynamodb.ITable): lambda.Function {
-  const { fn, role } = createFunction(scope, resolved, {
-    ids: { role: 'HandlerRole', logs: 'HandlerLogs', function: 'Handler' },
+  const ids = { role: 'HandlerRole', logs: 'HandlerLogs', function: 'Handler' };
+  const { fn, role } = createFunction(scope, resolved, OutboundCallerFunction, ids, {
     roleDescription: 'OutboundCaller handler: start outbound voice contacts on one Connect instance, use its ledger',
-    create: (s, id, props) => new OutboundCallerFunction(s, id, props),
     props: {
       description: 'OutboundCaller: PUT /contact/outbound-voice',
       memorySize: resolved.memorySize,

@@ -76,19 +76,11 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
   const allowedSourcePhoneNumbers = props.allowedSourcePhoneNumbers ?? [];
   allowedSourcePhoneNumbers.forEach((number, i) => checkPhoneNumber(`allowedSourcePhoneNumbers[${i}]`, number, problems));
   const allowedDestinationCountries = parseCountries(props.allowedDestinationCountries, problems);
-  const throttle = {
-    rateLimit: props.throttle?.rateLimit ?? 2,
-    burstLimit: props.throttle?.burstLimit ?? 5,
-  };
-  checkThrottle('throttle', throttle, {
+  const throttle = resolveThrottle('throttle', props.throttle, { rateLimit: 2, burstLimit: 5 }, {
     rate: 'Use the Connect quota (2 per second) unless AWS raised it.',
     burst: 'Use the Connect quota (5) unless AWS raised it.',
   }, problems);
-  const statusThrottle = {
-    rateLimit: props.statusThrottle?.rateLimit ?? 10,
-    burstLimit: props.statusThrottle?.burstLimit ?? 20,
-  };
-  checkThrottle('statusThrottle', statusThrottle, {
+  const statusThrottle = resolveThrottle('statusThrottle', props.statusThrottle, { rateLimit: 10, burstLimit: 20 }, {
     rate: 'Use a positive rate, e.g. 10 per second.',
     burst: 'Use a burst such as 20.',
   }, problems);
@@ -152,4 +144,14 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     endpointType: props.endpointType ?? apigw.EndpointType.REGIONAL,
   };
+}
+
+/** A throttle prop with its defaults, checked. */
+function resolveThrottle(
+  prop: string, given: Partial<Throttle> | undefined, defaults: Throttle, fix: { rate: string; burst: string },
+  problems: PropsProblems,
+): Throttle {
+  const throttle = { rateLimit: given?.rateLimit ?? defaults.rateLimit, burstLimit: given?.burstLimit ?? defaults.burstLimit };
+  checkThrottle(prop, throttle, fix, problems);
+  return throttle;
 }

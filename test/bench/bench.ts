@@ -1,6 +1,6 @@
 /**
  * `npx projen bench`: the shipped handler and the construct against what
- * users would pick instead, measured in the same run (issue 6, DESIGN.md §8).
+ * users would pick instead, measured in the same run (targets: README, Performance).
  *
  *   bytes    the bundles, raw and gzip; the phone-number metadata separately
  *   cold     a fresh Node process per sample: load the bundle, answer one first call
@@ -824,7 +824,7 @@ function render(report: Report): { markdown: string; targets: Target[] } {
     targets.push({ target: 'synth ≤ 0.1 × the NodejsFunction stack', measured: '–', status: 'not measured' });
   }
 
-  out.push('## Targets (DESIGN.md §8)', '');
+  out.push('## Targets', '');
   out.push(table(['target', 'measured', 'status'], targets.map((t) => [t.target, t.measured, t.note ? `${t.status} (${t.note})` : t.status])), '');
   if (report.problems.length > 0) {
     out.push('## Problems seen', '', ...report.problems.slice(0, 20).map((p) => `- ${p}`), '');

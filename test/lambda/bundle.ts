@@ -35,6 +35,8 @@ export function handlerEnv(options: {
     LEDGER_TABLE_NAME: options.tableName,
     IDEMPOTENCY_WINDOW_SECONDS: '604800',
     METRICS_NAMESPACE: 'OutboundCaller',
+    // The construct turns call status on by default; these tests exercise the ledger alone unless they turn it on.
+    CALL_STATUS: 'false',
     ...options.overrides,
   };
 }

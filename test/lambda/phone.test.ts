@@ -1,4 +1,5 @@
-import { isE164, maskPhoneNumber, parsePhoneNumber } from '../../lambda/phone';
+import { maskPhoneNumber } from '../../lambda/masking';
+import { isE164, parsePhoneNumber } from '../../lambda/phone';
 
 describe('parsePhoneNumber', () => {
   test.each([

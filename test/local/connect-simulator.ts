@@ -36,9 +36,10 @@
  *   under `/_sim/` (local control API, never part of the Connect API); a fault
  *   applies to the next request of any operation, in arrival order.
  *
- * Sources: the StartOutboundVoiceContact API reference and SDK docs in
- * ../shared/seeds/ (request members, limits, errors with status codes, the
- * 7-day token, the 2 rps / burst 5 quota, the +447 note) and DESIGN.md §3, §6.
+ * Sources: the StartOutboundVoiceContact API reference and the SDKs' docs
+ * (request members, limits, errors with status codes, the 7-day token, the
+ * 2 rps / burst 5 quota, the +447 note); docs/architecture.md describes how the
+ * tests use it.
  * Listens on 127.0.0.1 only.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Reliability and security of OutboundCaller (issue 5): nothing is lost,
+ * Reliability and security of OutboundCaller: nothing is lost,
  * duplicated or leaked, under bad input, concurrency, load, faults and
  * attacks on the API's configuration.
  *
@@ -240,7 +240,7 @@ describe('security: the synthesized API refuses callers without credentials and 
     }
   });
 
-  // Per role: exactly the actions its function uses (DESIGN.md §4, §5), "*" only where X-Ray allows nothing else.
+  // Per role: exactly the actions its function uses (docs/architecture.md), "*" only where X-Ray allows nothing else.
   const roleActions = (role: 'Handler' | 'Status', callStatus: boolean, tracing: boolean): string[] => [
     ...(role === 'Handler'
       ? ['connect:StartOutboundVoiceContact', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', ...(callStatus ? ['dynamodb:GetItem'] : [])]

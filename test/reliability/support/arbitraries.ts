@@ -1,6 +1,6 @@
 /**
  * Generated requests for the bad-input properties, each with what the
- * contract (DESIGN.md §3) says the answer must be. The oracle is written from
+ * contract (README, "The HTTP contract") says the answer must be. The oracle is written from
  * the contract and the API reference's limits, not read from lambda/: phone
  * numbers are judged with libphonenumber-js (full metadata), the library the
  * contract names.

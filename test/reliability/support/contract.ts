@@ -1,26 +1,29 @@
 /**
- * The HTTP contract of DESIGN.md §3, written down again for the reliability
- * suite: an independent oracle, not an import of lambda/http.ts (a test that
- * reads its expectations from the code under test cannot fail).
+ * The HTTP contract of the README ("The HTTP contract"), written down again for
+ * the reliability suite: an independent oracle, not an import of the shared
+ * contract or lambda/http.ts (a test that reads its expectations from the code
+ * under test cannot fail). Written by status, as the README's table reads.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-/** Every error code of the contract, with its HTTP status (DESIGN.md §3). */
-export const CONTRACT_STATUS: Readonly<Record<string, number>> = {
-  VALIDATION_ERROR: 400,
-  FORBIDDEN: 403,
-  DESTINATION_NOT_ALLOWED: 403,
-  OUTBOUND_CONTACT_NOT_PERMITTED: 403,
-  RESOURCE_NOT_FOUND: 404,
-  IDEMPOTENCY_IN_PROGRESS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  UPSTREAM_ERROR: 502,
-  LEDGER_UNAVAILABLE: 503,
-};
+const CODES_BY_STATUS: ReadonlyArray<[number, string[]]> = [
+  [400, ['VALIDATION_ERROR']],
+  [403, ['FORBIDDEN', 'DESTINATION_NOT_ALLOWED', 'OUTBOUND_CONTACT_NOT_PERMITTED']],
+  [404, ['RESOURCE_NOT_FOUND']],
+  [409, ['IDEMPOTENCY_IN_PROGRESS']],
+  [413, ['PAYLOAD_TOO_LARGE']],
+  [415, ['UNSUPPORTED_MEDIA_TYPE']],
+  [422, ['IDEMPOTENCY_KEY_REUSED']],
+  [429, ['RATE_LIMITED']],
+  [500, ['INTERNAL_ERROR']],
+  [502, ['UPSTREAM_ERROR']],
+  [503, ['LEDGER_UNAVAILABLE']],
+];
+
+/** Every error code of the contract, with its HTTP status. */
+export const CONTRACT_STATUS: Readonly<Record<string, number>> = Object.fromEntries(
+  CODES_BY_STATUS.flatMap(([status, codes]) => codes.map((code) => [code, status])),
+);
 
 /** Codes only API Gateway answers (gateway responses), never the handler. */
 export const GATEWAY_ONLY_CODES = ['REQUEST_REJECTED'] as const;

@@ -1,6 +1,6 @@
 /**
  * Finding raw phone numbers in text: what the logs and the ledger must never
- * hold (DESIGN.md §4, §5: numbers appear only masked to their last 4 digits).
+ * hold (docs/architecture.md: numbers appear only masked to their last 4 digits).
  *
  * A number leaks when 7 of its digits in a row appear, in any formatting
  * (spaces, dashes, dots, brackets between them): any 7 digits in a row include

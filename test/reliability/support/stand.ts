@@ -77,7 +77,7 @@ const ID = /^[\w-]{1,256}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const STATUSES = /^(IN_PROGRESS|COMPLETED|PLACED|INITIATED|CONNECTED_TO_SYSTEM|QUEUED|CONNECTED_TO_AGENT|DISCONNECTED)$/;
 
-/** What each attribute of a ledger item may hold (DESIGN.md §4: hashes and ids, never a phone number). */
+/** What each attribute of a ledger item may hold (docs/architecture.md: hashes and ids, never a phone number). */
 const SAFE_SHAPES: Record<string, (v: AttributeValue) => boolean> = {
   pk: (v) => v.S !== undefined && (HEX64.test(v.S) || /^contact#[\w-]{1,256}$/.test(v.S)),
   kind: (v) => v.S === 'CALL_STATUS',

@@ -8,6 +8,7 @@ import { METRIC, RequestMetrics } from '../lambda/observability';
 import { OutboundCaller, OutboundCallerAlarmsOptions, OutboundCallerProps } from '../src';
 import { StdoutCapture } from './lambda/bundle';
 import { removeTestApps, testApp } from './support/cdk-test-app';
+import { Widget, dashboardBody, emfMetricKeys, metricKey, readMetric } from './support/dashboard';
 import { REQUIRED_PROPS } from './support/fixtures';
 import { ERROR_STATUS, METRICS } from '../src/private/contract';
 
@@ -230,34 +231,6 @@ describe('addAlarms() options', () => {
 // The dashboard
 // ---------------------------------------------------------------------------
 
-interface Widget {
-  readonly type: string;
-  readonly properties: { title?: string; metrics?: unknown[][]; alarms?: unknown[] };
-}
-
-/** The dashboard's body as CloudWatch receives it, with `{"Ref": X}` written as `${X}`. */
-function dashboardBody(built: Built): { widgets: Widget[] } {
-  const [dashboard] = Object.values(built.template.findResources('AWS::CloudWatch::Dashboard'));
-  const body = dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] } | string;
-  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => {
-    if (typeof part === 'string') return part;
-    const token = part as Record<string, unknown>;
-    if ('Ref' in token) return `\${${String(token.Ref)}}`;
-    if ('Fn::GetAtt' in token) return `\${${(token['Fn::GetAtt'] as string[]).join('.')}}`;
-    return `\${${JSON.stringify(token).replace(/"/g, '\'')}}`;
-  }).join('');
-  return JSON.parse(text) as { widgets: Widget[] };
-}
-
-/** A widget metric `[namespace, name, dim, value, …, {options}]` as namespace, name and dimensions. */
-function readMetric(row: unknown[]): { namespace: string; name: string; dimensions: Record<string, string> } {
-  const parts = row.filter((part) => typeof part === 'string') as string[];
-  const [namespace, name, ...rest] = parts;
-  const dimensions: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i += 2) dimensions[rest[i]] = rest[i + 1];
-  return { namespace, name, dimensions };
-}
-
 /**
  * What the handlers really emit, from their own code: the handler's
  * RequestMetrics writes the EMF documents (namespace, metric, dimension sets)
@@ -285,22 +258,12 @@ function emittedMetrics(): Set<string> {
   } finally {
     capture.stop();
   }
-  const emitted = new Set<string>();
-  for (const line of lines) {
-    type Directive = { Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> };
-    const document = JSON.parse(line) as { _aws: { CloudWatchMetrics: Directive[] } };
-    for (const directive of document._aws.CloudWatchMetrics) {
-      for (const metric of directive.Metrics) {
-        for (const set of directive.Dimensions) emitted.add(`${directive.Namespace}|${metric.Name}|${[...set].sort().join(',')}`);
-      }
-    }
-  }
-  return emitted;
+  return emfMetricKeys(lines.map((line) => JSON.parse(line) as Record<string, unknown>));
 }
 
 describe('addDashboard()', () => {
   const built = build({}, (caller) => caller.addDashboard());
-  const body = dashboardBody(built);
+  const body = dashboardBody(built.template);
   const titled = (prefix: string): Widget => body.widgets.find((w) => w.properties.title?.startsWith(prefix))!;
   const logical = (construct: { node: { defaultChild?: unknown } }): string =>
     built.stack.getLogicalId(construct.node.defaultChild as cloudwatch.CfnAlarm);
@@ -323,7 +286,7 @@ describe('addDashboard()', () => {
       .filter((metric) => metric.namespace === METRICS.namespace);
     expect(own.length).toBeGreaterThan(20);
     for (const metric of own) {
-      expect(emitted).toContain(`${metric.namespace}|${metric.name}|${Object.keys(metric.dimensions).sort().join(',')}`);
+      expect(emitted).toContain(metricKey(metric.namespace, metric.name, Object.keys(metric.dimensions)));
     }
   });
 
@@ -365,7 +328,7 @@ describe('addDashboard()', () => {
   });
 
   test('with callStatus: false it has no call outcomes and no status pipeline', () => {
-    const plain = dashboardBody(build({ callStatus: false }, (caller) => caller.addDashboard()));
+    const plain = dashboardBody(build({ callStatus: false }, (caller) => caller.addDashboard()).template);
     expect(plain.widgets.map((w) => w.properties.title)).not.toContain('Status pipeline: contact events');
     const names = plain.widgets.flatMap((w) => w.properties.metrics ?? []).map((row) => readMetric(row).name);
     expect(names).not.toContain(METRIC.callsConnected);
@@ -377,7 +340,7 @@ describe('addDashboard()', () => {
   ])('with alarms too (%s) it shows their status', (_order, monitor) => {
     const both = build({}, monitor);
     both.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Calls' });
-    const widget = dashboardBody(both).widgets.find((w) => w.type === 'alarm');
+    const widget = dashboardBody(both.template).widgets.find((w) => w.type === 'alarm');
     expect(widget?.properties.alarms).toHaveLength(ALL_ALARMS.length);
   });
 

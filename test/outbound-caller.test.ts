@@ -1775,6 +1775,34 @@ describe('props accepted at synth that would fail every request are refused', ()
     });
   });
 
+  test.each([
+    ['region', `arn:aws:dynamodb:eu-west-2:${ACCOUNT}:table/outbound-ledger`],
+    ['account', 'arn:aws:dynamodb:us-east-1:999988887777:table/outbound-ledger'],
+  ])('a table imported from another %s than the stack (the handlers reach it by name in their own)', (_what, tableArn) => {
+    const stack = new Stack(testApp(), 'Test', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    let message = '';
+    try {
+      new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, table: dynamodb.Table.fromTableArn(stack, 'UserTable', tableArn) });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expectProblem(message, {
+      prop: 'table',
+      rule: new RegExp(`must be in the stack's account and region \\(${ACCOUNT}/us-east-1\\).*503 LEDGER_UNAVAILABLE`),
+      value: tableArn,
+      fix: /Use a table in this stack's account and region/,
+    });
+  });
+
+  test('a table imported from the stack\'s own account and region, or into an environment-agnostic stack, is accepted', () => {
+    const own = new Stack(testApp(), 'Own', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const table = dynamodb.Table.fromTableArn(own, 'UserTable', `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/outbound-ledger`);
+    expect(() => new OutboundCaller(own, 'Caller', { ...REQUIRED_PROPS, table })).not.toThrow();
+    const agnostic = new Stack(testApp(), 'Agnostic');
+    const elsewhere = dynamodb.Table.fromTableArn(agnostic, 'UserTable', 'arn:aws:dynamodb:eu-west-2:999988887777:table/outbound-ledger');
+    expect(() => new OutboundCaller(agnostic, 'Caller', { ...REQUIRED_PROPS, table: elsewhere })).not.toThrow();
+  });
+
   test('a TableV2 of the user\'s is checked too', () => {
     expectProblem(propsError((stack) => ({
       table: new dynamodb.TableV2(stack, 'UserTable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),

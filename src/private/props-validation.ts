@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { LEDGER, MAX_IDEMPOTENCY_WINDOW_SECONDS, PATTERNS, sameConnectId } from './contract';
 import { PHONE_NUMBER_COUNTRIES } from './phone-countries';
@@ -214,6 +214,7 @@ const LEDGER_TTL_ATTRIBUTE = LEDGER.ttlAttribute;
  * but records are never removed).
  */
 export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: PropsProblems): string | undefined {
+  if (table) checkLedgerLocation(table, problems);
   const cfn = table?.node.defaultChild;
   if (!(cfn instanceof dynamodb.CfnTable) && !(cfn instanceof dynamodb.CfnGlobalTable)) return undefined;
   // TableV2 builds its attribute definitions lazily: resolve them as CloudFormation will see them.
@@ -239,4 +240,23 @@ export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: P
       + `so call records are never removed. Set timeToLiveAttribute: '${LEDGER_TTL_ATTRIBUTE}'.`;
   }
   return undefined;
+}
+
+/**
+ * The handlers reach the ledger by its name, in their own account and region:
+ * a table imported from another region or account (Table.fromTableArn) would
+ * make every request fail with 503 LEDGER_UNAVAILABLE. Skipped when either
+ * side is a token.
+ */
+function checkLedgerLocation(table: dynamodb.ITable, problems: PropsProblems): void {
+  if (Token.isUnresolved(table.tableArn)) return;
+  const stack = Stack.of(table);
+  const arn = Arn.split(table.tableArn, ArnFormat.SLASH_RESOURCE_NAME);
+  const elsewhere = (mine: string, theirs?: string): boolean =>
+    theirs !== undefined && theirs !== '' && !Token.isUnresolved(mine) && !Token.isUnresolved(theirs) && mine !== theirs;
+  if (elsewhere(stack.region, arn.region) || elsewhere(stack.account, arn.account)) {
+    problems.add('table', `must be in the stack's account and region (${stack.account}/${stack.region}): the handlers reach `
+      + 'the ledger by name there, so every request would fail with 503 LEDGER_UNAVAILABLE', table.tableArn,
+    'Use a table in this stack\'s account and region (a global table\'s local replica is one), or leave table undefined.');
+  }
 }

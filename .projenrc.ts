@@ -145,9 +145,9 @@ handlerEntry('contact-events', 'ContactEventsFunction');
 project.tasks.tryFind('bundle')!.prependSpawn(phoneMetadataTask);
 
 // The countries the handler's phone-number library knows, for the synth-time
-// check of allowedDestinationCountries: generated from the same metadata the
-// handler bundles (libphonenumber-js, max), so the construct itself needs no
-// runtime dependency. Every build regenerates it (projen synth is the build's
+// check of allowedDestinationCountries: generated from libphonenumber-js's max
+// metadata, which the handler's bundled metadata is reduced from (the same
+// countries), so the construct itself needs no runtime dependency. Every build regenerates it (projen synth is the build's
 // first step); it is committed, so the library type-checks before a build.
 // Sorted, with the library's version in the header: the same lockfile always
 // writes the same file.
@@ -159,7 +159,7 @@ function generateCountryList(): void {
   const codes = Object.keys(metadata.countries).filter((code) => /^[A-Z]{2}$/.test(code)).sort();
   const file = new SourceCode(project, 'src/private/phone-countries.ts', { readonly: true });
   file.line(`// ${file.marker}`);
-  file.line(`// From libphonenumber-js ${version} (metadata.max.json), the metadata the handler bundles.`);
+  file.line(`// From libphonenumber-js ${version} (metadata.max.json), which the handler's bundled metadata is made from.`);
   file.line('');
   file.line('/** Every country a destination number can belong to for the handler: ISO 3166-1 alpha-2 codes, plus XK, AC and TA, which the library also uses. */');
   file.open('export const PHONE_NUMBER_COUNTRIES: readonly string[] = [');

@@ -15,6 +15,7 @@ import {
   ACCOUNT, CONTACT_FLOW_ID, INSTANCE_ID, OTHER_CONTACT_FLOW_ID, OTHER_QUEUE_ID, OTHER_SOURCE_PHONE_NUMBER, QUEUE_ID,
   REQUIRED_PROPS, SOURCE_PHONE_NUMBER, contactFlowArn, instanceArn, queueArn,
 } from './support/fixtures';
+import { reducePhoneMetadata, type PhoneMetadata } from '../lambda/phone-metadata';
 import { PHONE_NUMBER_COUNTRIES } from '../src/private/phone-countries';
 
 expect.addSnapshotSerializer(assetHashSerializer);
@@ -1575,6 +1576,8 @@ describe('synth-time validation', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const metadata = require('libphonenumber-js/metadata.max.json') as { countries: Record<string, unknown> };
     expect([...PHONE_NUMBER_COUNTRIES]).toEqual(Object.keys(metadata.countries).sort());
+    // The handler ships a reduction of it (formatting dropped): the same countries.
+    expect(Object.keys(reducePhoneMetadata(metadata as unknown as PhoneMetadata).countries).sort()).toEqual([...PHONE_NUMBER_COUNTRIES]);
     const stack = new Stack(testApp(), 'Test');
     expect(() => new OutboundCaller(stack, 'Caller', { ...REQUIRED_PROPS, allowedDestinationCountries: ['GB', 'us', 'DE', 'GR', 'XK'] }))
       .not.toThrow();

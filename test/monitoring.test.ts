@@ -239,7 +239,6 @@ describe('addAlarms() options', () => {
  */
 function emittedMetrics(): Set<string> {
   const capture = new StdoutCapture();
-  const lines = capture.lines;
   capture.start();
   try {
     for (const name of Object.values(METRIC)) {
@@ -258,7 +257,7 @@ function emittedMetrics(): Set<string> {
   } finally {
     capture.stop();
   }
-  return emfMetricKeys(lines.map((line) => JSON.parse(line) as Record<string, unknown>));
+  return emfMetricKeys(capture.json().filter((line) => line._aws));
 }
 
 describe('addDashboard()', () => {

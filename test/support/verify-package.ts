@@ -1,10 +1,12 @@
 /**
  * After `projen package`: the npm tarball holds what users need (lib/, the
  * pre-built handler bundles in assets/, .jsii, API.md, README) and nothing of
- * ours (sources, tests, metafiles), and a CDK app that depends only on the
- * tarball (plus aws-cdk-lib and constructs) synthesizes with no esbuild and no
- * Docker on its PATH, and its Lambda assets are the shipped bundles byte for
- * byte (nothing is bundled at synth). Exits non-zero with the reason otherwise.
+ * ours (sources, tests, metafiles), and a CDK app that npm-installs only the
+ * tarball, aws-cdk-lib and constructs synthesizes with no esbuild and no Docker
+ * on its PATH, and its Lambda assets are the shipped bundles byte for byte
+ * (nothing is bundled at synth). It does so twice: against the oldest
+ * aws-cdk-lib the peer dependency allows (npm refuses the install if the floor
+ * is wrong) and against the latest. Exits non-zero with the reason otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,17 +31,34 @@ if (missing.length || unwanted.length) {
   throw new Error(`tarball content: missing [${missing.join(', ')}], unwanted [${unwanted.join(', ')}]`);
 }
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-pack-'));
-try {
-  const app = path.join(work, 'app');
-  const modules = path.join(app, 'node_modules');
-  fs.mkdirSync(modules, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', work]);
-  fs.renameSync(path.join(work, 'package'), path.join(modules, 'cdk-connect-outbound-caller'));
-  for (const dep of ['aws-cdk-lib', 'constructs']) {
-    fs.symlinkSync(path.join(root, 'node_modules', dep), path.join(modules, dep), 'dir');
-  }
-  fs.writeFileSync(path.join(app, 'app.js'), `
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const floor = (range: string) => /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1]
+  ?? fail(`peer dependency range ${range} is not ^x.y.z: verify-package cannot tell its floor`);
+const cdkFloor = floor(pkg.peerDependencies['aws-cdk-lib']);
+const constructsFloor = floor(pkg.peerDependencies.constructs);
+
+for (const [label, cdk, constructs] of [
+  ['peer floor', cdkFloor, constructsFloor],
+  ['latest', 'latest', 'latest'],
+]) {
+  synthesizeWith(label, cdk, constructs);
+}
+
+/** npm-installs the tarball with these versions into a fresh app and synthesizes it. */
+function synthesizeWith(label: string, cdkVersion: string, constructsVersion: string): void {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-pack-'));
+  try {
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true }));
+    let started = Date.now();
+    // A plain `npm install`: it fails (ERESOLVE) if aws-cdk-lib does not satisfy the tarball's peer range.
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error',
+      tarball, `aws-cdk-lib@${cdkVersion}`, `constructs@${constructsVersion}`], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
+    const installMs = Date.now() - started;
+    const modules = path.join(app, 'node_modules');
+    const installed = (name: string) => JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version;
+    fs.writeFileSync(path.join(app, 'app.js'), `
 const { App, Stack } = require('aws-cdk-lib');
 const { OutboundCaller } = require('cdk-connect-outbound-caller');
 const app = new App({ outdir: 'cdk.out' });
@@ -51,29 +70,36 @@ new OutboundCaller(stack, 'Caller', {
 });
 app.synth();
 `);
-  // Only node on the PATH: no esbuild, no docker, nothing from the project.
-  const started = Date.now();
-  execFileSync(process.execPath, ['app.js'], {
-    cwd: app,
-    env: { PATH: path.dirname(process.execPath), HOME: work, CDK_DISABLE_VERSION_CHECK: '1' },
-    stdio: 'inherit',
-  });
-  const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'PackedApp.template.json'), 'utf8'));
-  const functions = Object.values(template.Resources as Record<string, { Type: string }>)
-    .filter((resource) => resource.Type === 'AWS::Lambda::Function');
-  const assetDirs = fs.readdirSync(path.join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
-  // The assets are the shipped bundles, byte for byte: nothing was bundled at synth.
-  const shipped = ['outbound-caller', 'contact-events'].map((name) =>
-    fs.readFileSync(path.join(modules, 'cdk-connect-outbound-caller', 'assets', 'lambda', `${name}.lambda`, 'index.js')));
-  const bundles = assetDirs.filter((dir) => {
-    const file = path.join(app, 'cdk.out', dir, 'index.js');
-    return fs.existsSync(file) && shipped.some((bytes) => bytes.equals(fs.readFileSync(file)));
-  });
-  if (functions.length !== 2 || bundles.length !== 2) {
-    throw new Error(`packed app: expected 2 functions with pre-built bundles, got ${functions.length} functions, ${bundles.length} bundles`);
+    // Only node on the PATH: no esbuild, no docker, nothing from the project.
+    started = Date.now();
+    execFileSync(process.execPath, ['app.js'], {
+      cwd: app,
+      env: { PATH: path.dirname(process.execPath), HOME: work, CDK_DISABLE_VERSION_CHECK: '1' },
+      stdio: 'inherit',
+    });
+    const synthMs = Date.now() - started;
+    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'PackedApp.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, { Type: string }>)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    const assetDirs = fs.readdirSync(path.join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
+    // The assets are the shipped bundles, byte for byte: nothing was bundled at synth.
+    const shipped = ['outbound-caller', 'contact-events'].map((name) =>
+      fs.readFileSync(path.join(modules, 'cdk-connect-outbound-caller', 'assets', 'lambda', `${name}.lambda`, 'index.js')));
+    const bundles = assetDirs.filter((dir) => {
+      const file = path.join(app, 'cdk.out', dir, 'index.js');
+      return fs.existsSync(file) && shipped.some((bytes) => bytes.equals(fs.readFileSync(file)));
+    });
+    if (functions.length !== 2 || bundles.length !== 2) {
+      throw new Error(`packed app (${label}): expected 2 functions with pre-built bundles, got ${functions.length} functions, ${bundles.length} bundles`);
+    }
+    console.log(`verify-package: ${files.length} files in ${path.basename(tarball)}; with aws-cdk-lib ${installed('aws-cdk-lib')} `
+      + `(${label}) and constructs ${installed('constructs')}, an app that npm-installed the tarball (${installMs} ms) `
+      + `synthesized in ${synthMs} ms without esbuild or Docker (2 functions, pre-built bundles).`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`verify-package: ${files.length} files in ${path.basename(tarball)}; a CDK app using only the tarball `
-    + `synthesized in ${Date.now() - started} ms without esbuild or Docker (2 functions, pre-built bundles).`);
-} finally {
-  fs.rmSync(work, { recursive: true, force: true });
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }

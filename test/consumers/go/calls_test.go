@@ -117,7 +117,7 @@ func TestConnectPermissionIsScopedToContactsOfThisInstance(t *testing.T) {
 		})})},
 	})
 	for _, policy := range *template.FindResources(jsii.String("AWS::IAM::Policy"), nil) {
-		document := policy.(object)["Properties"].(object)["PolicyDocument"].(object)
+		document := (*policy)["Properties"].(object)["PolicyDocument"].(object)
 		for _, s := range document["Statement"].([]interface{}) {
 			statement := s.(object)
 			if statement["Resource"] != "*" {
@@ -149,7 +149,7 @@ func TestFunctionCodeIsTheShippedBundle(t *testing.T) {
 	for name, description := range descriptions {
 		found := false
 		for _, function := range functions {
-			properties := function.(object)["Properties"].(object)
+			properties := (*function)["Properties"].(object)
 			if properties["Description"] != description {
 				continue
 			}

@@ -108,8 +108,8 @@ run(command, args, dir, {
 console.log(`consumer ${language}: passed in ${((Date.now() - started) / 1000).toFixed(1)} s `
   + `(set-up ${(setUpMs / 1000).toFixed(1)} s, ${command} ${((Date.now() - testStarted) / 1000).toFixed(1)} s); PATH ${PATH.join(path.delimiter)}`);
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  execFileSync(command, args, { cwd, env, stdio: 'inherit' });
+function run(file: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  execFileSync(file, argv, { cwd, env, stdio: 'inherit' });
 }
 
 function isExecutable(file: string): boolean {

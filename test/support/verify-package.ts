@@ -1,17 +1,19 @@
 /**
  * After `projen package`: the npm tarball holds what users need (lib/, the
  * pre-built handler bundles in assets/, .jsii, API.md, README) and nothing of
- * ours (sources, tests, metafiles), and a CDK app that npm-installs only the
- * tarball, aws-cdk-lib and constructs synthesizes with no esbuild and no Docker
- * on its PATH, and its Lambda assets are the shipped bundles byte for byte
- * (nothing is bundled at synth). It does so twice: against the oldest
- * aws-cdk-lib the peer dependency allows (npm refuses the install if the floor
- * is wrong) and against the latest. Exits non-zero with the reason otherwise.
+ * ours (sources, tests, metafiles); and the README's TypeScript example, as an
+ * app that npm-installs only the tarball, aws-cdk-lib and constructs,
+ * synthesizes with no esbuild and no Docker on its PATH, its Lambda assets the
+ * shipped bundles byte for byte (nothing is bundled at synth). It does so
+ * twice: against the oldest aws-cdk-lib the peer dependency allows (npm refuses
+ * the install if the floor is wrong) and against the latest. Exits non-zero
+ * with the reason otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 
 const root = path.resolve(__dirname, '..', '..');
 const distDir = path.join(root, 'dist', 'js');
@@ -34,6 +36,14 @@ if (missing.length || unwanted.length) {
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const floor = (range: string) => /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1]
   ?? fail(`peer dependency range ${range} is not ^x.y.z: verify-package cannot tell its floor`);
+// The app: the README's TypeScript example (section "Other languages"), compiled as a user's build would.
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const example = /#### TypeScript[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Other languages')))?.[1]
+  ?? fail('README.md has no TypeScript example under "## Other languages"');
+const exampleApp = ts.transpileModule(example, {
+  compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+}).outputText;
+
 const cdkFloor = floor(pkg.peerDependencies['aws-cdk-lib']);
 const constructsFloor = floor(pkg.peerDependencies.constructs);
 
@@ -58,29 +68,22 @@ function synthesizeWith(label: string, cdkVersion: string, constructsVersion: st
     const installMs = Date.now() - started;
     const modules = path.join(app, 'node_modules');
     const installed = (name: string) => JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version;
-    fs.writeFileSync(path.join(app, 'app.js'), `
-const { App, Stack } = require('aws-cdk-lib');
-const { OutboundCaller } = require('cdk-connect-outbound-caller');
-const app = new App({ outdir: 'cdk.out' });
-const stack = new Stack(app, 'PackedApp');
-new OutboundCaller(stack, 'Caller', {
-  instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
-  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
-  sourcePhoneNumber: '+14155550100',
-});
-app.synth();
-`);
+    fs.writeFileSync(path.join(app, 'app.js'), exampleApp);
     // Only node on the PATH: no esbuild, no docker, nothing from the project.
     started = Date.now();
     execFileSync(process.execPath, ['app.js'], {
       cwd: app,
-      env: { PATH: path.dirname(process.execPath), HOME: work, CDK_DISABLE_VERSION_CHECK: '1' },
+      env: { PATH: path.dirname(process.execPath), HOME: work, CDK_DISABLE_VERSION_CHECK: '1', CDK_OUTDIR: 'cdk.out' },
       stdio: 'inherit',
     });
     const synthMs = Date.now() - started;
-    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'PackedApp.template.json'), 'utf8'));
-    const functions = Object.values(template.Resources as Record<string, { Type: string }>)
-      .filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'Calls.template.json'), 'utf8'));
+    const resources = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>);
+    const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    // The example's API key authorization: the route requires a key.
+    if (!resources.some((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod === 'PUT' && r.Properties.ApiKeyRequired === true)) {
+      throw new Error(`packed app (${label}): the README example's PUT method does not require an API key`);
+    }
     const assetDirs = fs.readdirSync(path.join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
     // The assets are the shipped bundles, byte for byte: nothing was bundled at synth.
     const shipped = ['outbound-caller', 'contact-events'].map((name) =>
@@ -93,7 +96,7 @@ app.synth();
       throw new Error(`packed app (${label}): expected 2 functions with pre-built bundles, got ${functions.length} functions, ${bundles.length} bundles`);
     }
     console.log(`verify-package: ${files.length} files in ${path.basename(tarball)}; with aws-cdk-lib ${installed('aws-cdk-lib')} `
-      + `(${label}) and constructs ${installed('constructs')}, an app that npm-installed the tarball (${installMs} ms) `
+      + `(${label}) and constructs ${installed('constructs')}, the README's TypeScript example npm-installed the tarball (${installMs} ms) and `
       + `synthesized in ${synthMs} ms without esbuild or Docker (2 functions, pre-built bundles).`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -11,9 +11,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
+/** Maven's default local repository, which the package step (jsii-pacmak) uses too. */
+const MAVEN_LOCAL_REPOSITORY = path.join(os.homedir(), '.m2', 'repository');
 
 interface Consumer {
   /** Commands looked up on the caller's PATH; their folders (and node's) make the test's PATH. */
@@ -51,10 +54,12 @@ const CONSUMERS: Record<string, Consumer> = {
     built: 'dist/java',
     setUp: (dir) => {
       fs.rmSync(path.join(dir, 'target'), { recursive: true, force: true });
+      // Maven keeps a release it resolved once: drop this library's copy so the test takes dist/java's.
+      fs.rmSync(path.join(MAVEN_LOCAL_REPOSITORY, 'io', 'github', 'example', 'cdk-connect-outbound-caller'), { recursive: true, force: true });
       return [];
     },
-    // dist/java is a Maven repository (see pom.xml); -U: a rebuilt 0.0.0 is picked up, not a cached copy.
-    test: () => ['mvn', ['--batch-mode', '--no-transfer-progress', '-U', 'test']],
+    // dist/java is a Maven repository (see pom.xml).
+    test: () => ['mvn', ['--batch-mode', '--no-transfer-progress', `-Dmaven.repo.local=${MAVEN_LOCAL_REPOSITORY}`, 'test']],
   },
   go: {
     tools: ['go'],

@@ -195,25 +195,7 @@ export async function applyContactEvent(
     if (error instanceof ConditionalCheckFailedException) return error.Item ? 'duplicate' : 'unknown-contact';
     throw error;
   }
-  try {
-    await client.send(new UpdateItemCommand({
-      TableName: tableName,
-      Key: key,
-      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
-      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
-      ExpressionAttributeNames: { '#status': S.status },
-      ExpressionAttributeValues: {
-        ':status': { S: event.type },
-        ':rank': { N: String(STATUS_RANK[event.type]) },
-        ':time': { S: event.time },
-        ':source': { S: 'event' satisfies StatusSource },
-      },
-    }));
-    return 'recorded';
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return 'older-than-status';
-    throw error;
-  }
+  return await raiseStatus(client, tableName, key, event.type, event.time, 'event') ? 'recorded' : 'older-than-status';
 }
 
 /** Where a status came from: a contact event, or a DescribeContact lookup. */
@@ -344,6 +326,32 @@ export async function claimLookup(
   }
 }
 
+/** Moves a call's status up to `status` (never down); false when it is already there or further on. */
+async function raiseStatus(
+  client: DynamoDBClient, tableName: string, key: Record<string, AttributeValue>,
+  status: CallStatus, time: string, source: StatusSource,
+): Promise<boolean> {
+  try {
+    await client.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
+      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
+      ExpressionAttributeNames: { '#status': S.status },
+      ExpressionAttributeValues: {
+        ':status': { S: status },
+        ':rank': { N: String(STATUS_RANK[status]) },
+        ':time': { S: time },
+        ':source': { S: source },
+      },
+    }));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
 /**
  * Records what Connect said: each state it reports joins the history (an
  * event already recorded for that state is kept), and the status moves up to
@@ -373,24 +381,8 @@ export async function recordLookup(
     ExpressionAttributeValues: values,
   }));
   const reached = observation.entries.find((entry) => entry.type === observation.status);
-  try {
-    await client.send(new UpdateItemCommand({
-      TableName: tableName,
-      Key: key,
-      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
-      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
-      ExpressionAttributeNames: { '#status': S.status },
-      ExpressionAttributeValues: {
-        ':status': { S: observation.status },
-        ':rank': { N: String(STATUS_RANK[observation.status]) },
-        ':time': { S: reached?.time ?? new Date(nowMs).toISOString() },
-        ':source': { S: 'lookup' satisfies StatusSource },
-      },
-    }));
-  } catch (error) {
-    // The status is already there or further on (an event came meanwhile).
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  // False when the status is already there or further on (an event came meanwhile).
+  await raiseStatus(client, tableName, key, observation.status, reached?.time ?? new Date(nowMs).toISOString(), 'lookup');
 }
 
 /** Marks the last lookup as failed: until one answers, the status is reported as possibly stale. */

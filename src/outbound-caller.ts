@@ -366,10 +366,7 @@ export class OutboundCaller extends Construct {
    * the status pipeline. Once per construct.
    */
   public addAlarms(options: OutboundCallerAlarmsOptions = {}): OutboundCallerAlarms {
-    if (this.node.tryFindChild('Alarms')) {
-      throw new Error('OutboundCaller: addAlarms() was already called on this construct; got a second call. '
-        + 'Call it once, with every option, and keep the OutboundCallerAlarms it returns.');
-    }
+    this.refuseSecondCall('Alarms', 'addAlarms', 'OutboundCallerAlarms');
     const alarms = new OutboundCallerAlarms(this, 'Alarms', { ...options, caller: this });
     const dashboard = this.node.tryFindChild('Dashboard');
     if (dashboard instanceof OutboundCallerDashboard) dashboard.addAlarmStatus(alarms);
@@ -383,14 +380,19 @@ export class OutboundCaller extends Construct {
    * too, in either order). Once per construct.
    */
   public addDashboard(options: OutboundCallerDashboardOptions = {}): OutboundCallerDashboard {
-    if (this.node.tryFindChild('Dashboard')) {
-      throw new Error('OutboundCaller: addDashboard() was already called on this construct; got a second call. '
-        + 'Call it once, with every option, and keep the OutboundCallerDashboard it returns.');
-    }
+    this.refuseSecondCall('Dashboard', 'addDashboard', 'OutboundCallerDashboard');
     const dashboard = new OutboundCallerDashboard(this, 'Dashboard', { ...options, caller: this });
     const alarms = this.node.tryFindChild('Alarms');
     if (alarms instanceof OutboundCallerAlarms) dashboard.addAlarmStatus(alarms);
     return dashboard;
+  }
+
+  /** addAlarms() and addDashboard() make one child each: a second call is a mistake, said plainly. */
+  private refuseSecondCall(childId: string, method: string, returned: string): void {
+    if (this.node.tryFindChild(childId)) {
+      throw new Error(`OutboundCaller: ${method}() was already called on this construct; got a second call. `
+        + `Call it once, with every option, and keep the ${returned} it returns.`);
+    }
   }
 
   private requireStatusFunction(method: string): lambda.IFunction {

@@ -15,7 +15,7 @@ import { E164_PATTERN } from '../lambda/phone';
 import { checkRequest, CheckResult, RequestPolicy } from '../lambda/request';
 import { CallerAuthorization, CallerAuthorizationMode, OutboundCaller } from '../src';
 import { removeTestApps, testApp } from './support/cdk-test-app';
-import { fullyConfiguredProps, INSTANCE_ID, REQUIRED_PROPS } from './support/fixtures';
+import { CONTACT_FLOW_ID, fullyConfiguredProps, INSTANCE_ID, REQUIRED_PROPS, SOURCE_PHONE_NUMBER } from './support/fixtures';
 import {
   ANSWER_MACHINE_DETECTION_MEMBERS, AUTH_MODES, ENV, LEDGER, Limit, LIMITS, METRICS, PATTERNS, REFERENCE_TYPES,
   REQUEST_FIELDS, ROUTES, TRAFFIC_TYPES,
@@ -29,8 +29,8 @@ const properties = model.properties as Record<string, apigw.JsonSchema>;
 
 const POLICY: RequestPolicy = {
   instanceId: INSTANCE_ID,
-  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
-  sourcePhoneNumber: '+14155550100',
+  contactFlowId: CONTACT_FLOW_ID,
+  sourcePhoneNumber: SOURCE_PHONE_NUMBER,
   allowedContactFlowIds: [],
   allowedQueueIds: [],
   allowedSourcePhoneNumbers: [],

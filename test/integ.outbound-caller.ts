@@ -12,14 +12,15 @@
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { OutboundCaller } from '../src';
+import { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER } from './support/ids';
 
 const app = new App();
 const stack = new Stack(app, 'OutboundCallerInteg');
 
 new OutboundCaller(stack, 'Caller', {
-  instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
-  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
-  sourcePhoneNumber: '+14155550100',
+  instanceId: INSTANCE_ID,
+  contactFlowId: CONTACT_FLOW_ID,
+  sourcePhoneNumber: SOURCE_PHONE_NUMBER,
   // A deployed integ test is destroyed afterwards: leave nothing behind.
   removalPolicy: RemovalPolicy.DESTROY,
 });

@@ -3,11 +3,11 @@
  * source) with the environment a deployment would give it, and captures
  * what it writes on stdout (logs and EMF metrics).
  */
+import { ENV, METRICS } from '../../src/private/contract';
 import { HANDLER_BUNDLE, type ProxyHandler } from '../local/proxy-event';
+import { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER } from '../support/ids';
 
-export const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
-export const CONTACT_FLOW_ID = '846ec553-a005-41c0-8341-2a9cf1e8f2a7';
-export const SOURCE_PHONE_NUMBER = '+14155550100';
+export { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER };
 
 /** The environment the construct writes, plus the endpoints of the local stand-ins. */
 export function handlerEnv(options: {
@@ -22,21 +22,21 @@ export function handlerEnv(options: {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
     AWS_ENDPOINT_URL_CONNECT: options.connectEndpoint,
-    INSTANCE_ID,
-    CONTACT_FLOW_ID,
-    SOURCE_PHONE_NUMBER,
-    ALLOWED_CONTACT_FLOW_IDS: '',
-    ALLOWED_QUEUE_IDS: '',
-    ALLOWED_SOURCE_PHONE_NUMBERS: '',
-    ALLOWED_DESTINATION_COUNTRIES: '*',
-    BLOCK_PREMIUM_RATE_NUMBERS: 'true',
-    ALLOW_CAMPAIGN_CALLS: 'false',
-    AUTH_MODE: 'IAM',
-    LEDGER_TABLE_NAME: options.tableName,
-    IDEMPOTENCY_WINDOW_SECONDS: '604800',
-    METRICS_NAMESPACE: 'OutboundCaller',
+    [ENV.instanceId]: INSTANCE_ID,
+    [ENV.contactFlowId]: CONTACT_FLOW_ID,
+    [ENV.sourcePhoneNumber]: SOURCE_PHONE_NUMBER,
+    [ENV.allowedContactFlowIds]: '',
+    [ENV.allowedQueueIds]: '',
+    [ENV.allowedSourcePhoneNumbers]: '',
+    [ENV.allowedDestinationCountries]: '*',
+    [ENV.blockPremiumRateNumbers]: 'true',
+    [ENV.allowCampaignCalls]: 'false',
+    [ENV.authMode]: 'IAM',
+    [ENV.tableName]: options.tableName,
+    [ENV.idempotencyWindowSeconds]: '604800',
+    [ENV.metricsNamespace]: METRICS.namespace,
     // The construct turns call status on by default; these tests exercise the ledger alone unless they turn it on.
-    CALL_STATUS: 'false',
+    [ENV.callStatus]: 'false',
     ...options.overrides,
   };
 }

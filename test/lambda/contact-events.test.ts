@@ -9,9 +9,9 @@ import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { StdoutCapture } from './bundle';
 import { newStatusItem, statusKey } from '../../lambda/call-status';
 import { createLedgerTable, createLocalDynamoDbClient } from '../local/dynamodb-local';
+import { INSTANCE_ID, SOURCE_PHONE_NUMBER } from '../support/ids';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'lambda', 'contact-events.lambda', 'index.js');
-const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
 const INSTANCE_ARN = `arn:aws:connect:us-east-1:111122223333:instance/${INSTANCE_ID}`;
 const CALLER = 'IAM:arn:aws:iam::111122223333:user/sandbox';
 const ddbEndpoint = process.env.DYNAMODB_LOCAL_ENDPOINT!;
@@ -58,7 +58,7 @@ function contactEvent(contactId: string, eventType: string, options: {
       ...(eventType === 'CONNECTED_TO_AGENT' ? { agentInfo: { agentArn: `${INSTANCE_ARN}/agent/a`, connectedToAgentTimestamp: at } } : {}),
       ...(eventType === 'DISCONNECTED' || eventType === 'COMPLETED' ? { disconnectTimestamp: at } : {}),
       ...(options.disconnectReason ? { disconnectReason: options.disconnectReason } : {}),
-      tags: { 'aws:connect:instanceId': INSTANCE_ID, 'aws:connect:systemEndpoint': '+14155550100' },
+      tags: { 'aws:connect:instanceId': INSTANCE_ID, 'aws:connect:systemEndpoint': SOURCE_PHONE_NUMBER },
     },
   };
 }

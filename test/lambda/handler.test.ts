@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { handlerEnv, INSTANCE_ID, loadBundle, StdoutCapture } from './bundle';
+import { CONTACT_FLOW_ID, handlerEnv, INSTANCE_ID, loadBundle, StdoutCapture } from './bundle';
 import { ConnectSimulator, type ConnectErrorName } from '../local/connect-simulator';
 import { createLedgerTable, createLocalDynamoDbClient } from '../local/dynamodb-local';
 import { callEvent, lambdaContext, proxyEvent, type ProxyHandler } from '../local/proxy-event';
@@ -374,7 +374,7 @@ describe('configuration', () => {
     expect(() => loadBundle({ ...handlerEnv({ tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url }), INSTANCE_ID: '', CONTACT_FLOW_ID: 'not-a-guid', IDEMPOTENCY_WINDOW_SECONDS: '9999999' }))
       .toThrow(/INSTANCE_ID is required.*CONTACT_FLOW_ID must contain a contact-flow GUID.*IDEMPOTENCY_WINDOW_SECONDS must be an integer/s);
     process.env.INSTANCE_ID = INSTANCE_ID;
-    process.env.CONTACT_FLOW_ID = '846ec553-a005-41c0-8341-2a9cf1e8f2a7';
+    process.env.CONTACT_FLOW_ID = CONTACT_FLOW_ID;
     process.env.IDEMPOTENCY_WINDOW_SECONDS = '604800';
   });
 });

@@ -11,12 +11,13 @@ import maxMetadata from 'libphonenumber-js/metadata.max.json';
 import mobileExamples from 'libphonenumber-js/mobile/examples';
 import { parsePhoneNumber } from '../../lambda/phone';
 import { checkRequest, CheckResult, FieldProblem, OutboundCallRequest, RequestPolicy } from '../../lambda/request';
+import { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER } from '../support/ids';
 
 // ---------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------
 
-const INSTANCE = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
+const INSTANCE = INSTANCE_ID;
 const OTHER_INSTANCE = '97940ff5-2ce5-424b-a570-8d954e6862bd';
 const FLOW = '78ea8fd5-2659-4f2b-b528-699760ccfc1b';
 const OTHER_FLOW = '846ec553-a005-41c0-8341-0123456789ab';
@@ -875,9 +876,9 @@ describe('caller-chosen names never echo a phone number', () => {
     ['an answering-machine member', { AnswerMachineDetectionConfig: { 12015550123: true } }],
   ])('%s: digits masked to the last 4 in field and message', (_name, extra) => {
     const result = checkRequest({ DestinationPhoneNumber: '+12125550123', ...extra }, {
-      instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
-      contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
-      sourcePhoneNumber: '+14155550100',
+      instanceId: INSTANCE_ID,
+      contactFlowId: CONTACT_FLOW_ID,
+      sourcePhoneNumber: SOURCE_PHONE_NUMBER,
       allowedContactFlowIds: [],
       allowedQueueIds: [],
       allowedSourcePhoneNumbers: [],

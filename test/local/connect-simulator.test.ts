@@ -14,7 +14,7 @@ import {
   CLIENT_TOKEN_TTL_MS, CONNECT_ERRORS, ConnectErrorName, ConnectSimulator, ConnectSimulatorOptions, DEFAULT_QUOTA, type SimContactEvent,
 } from './connect-simulator';
 
-const INSTANCE_ID = '10a4c4eb-f57e-4d4c-b602-bf39176ced07';
+import { INSTANCE_ID } from '../support/ids';
 const FLOW_ID = '846ec553-a005-41c0-8341-0123456789ab';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -10,15 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { OutboundCaller } from '../../src';
+import { ACCOUNT, CONTACT_FLOW_ID, INSTANCE_ID, REGION, SOURCE_PHONE_NUMBER } from '../support/ids';
 
 /** Fixed example ids, shaped like the real ones. */
 export const EXAMPLE = {
   stackName: 'OutboundCallerSandbox',
-  account: '111122223333',
-  region: 'us-east-1',
-  instanceId: '10a4c4eb-f57e-4d4c-b602-bf39176ced07',
-  contactFlowId: '846ec553-a005-41c0-8341-2a9cf1e8f2a7',
-  sourcePhoneNumber: '+14155550100',
+  account: ACCOUNT,
+  region: REGION,
+  instanceId: INSTANCE_ID,
+  contactFlowId: CONTACT_FLOW_ID,
+  sourcePhoneNumber: SOURCE_PHONE_NUMBER,
 } as const;
 
 /** A CloudFormation template, as far as the sandbox reads it. */

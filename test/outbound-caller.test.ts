@@ -181,9 +181,9 @@ describe('OutboundCaller with only the required props', () => {
       });
     });
 
-    test('has 256 MiB, a 25 s timeout, active tracing and no reserved concurrency', () => {
+    test('has 1024 MiB, a 25 s timeout, active tracing and no reserved concurrency', () => {
       expectHandlerProperties(template, {
-        MemorySize: 256,
+        MemorySize: 1024,
         Timeout: 25,
         TracingConfig: { Mode: 'Active' },
         ReservedConcurrentExecutions: Match.absent(),

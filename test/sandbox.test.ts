@@ -153,7 +153,7 @@ describe('npx projen sandbox', () => {
     expect(out).toMatch(/pk \(S, HASH\) · PAY_PER_REQUEST · TTL on expiresAt · PITR on · SSE on/);
     expect(out).toMatch(/Allow connect:StartOutboundVoiceContact on arn:\$\{AWS::Partition\}:connect:us-east-1:111122223333:instance\/[0-9a-f-]{36}\/contact\/\*/);
     expect(out).toMatch(/Allow dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem.* on table /);
-    expect(out).toMatch(/nodejs24\.x · arm64 · 256 MB · 25 s timeout/);
+    expect(out).toMatch(/nodejs24\.x · arm64 · 1024 MB · 25 s timeout/);
     expect(out).toContain(`curl -i -X PUT ${api} --aws-sigv4 'aws:amz:us-east-1:execute-api' --user '${SANDBOX_KEY.accessKeyId}:`);
     expect(out).toContain(`http://127.0.0.1:${port}/_sandbox/connect/fail-next`);
     for (const key of LOCAL_ACCESS_KEYS) {

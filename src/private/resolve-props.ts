@@ -139,7 +139,7 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     tracing: props.tracing ?? true,
     executionLoggingLevel: props.executionLoggingLevel ?? apigw.MethodLoggingLevel.OFF,
-    memorySize: props.memorySize ?? 256,
+    memorySize: props.memorySize ?? 1024,
     timeout: props.timeout ?? Duration.seconds(25),
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     endpointType: props.endpointType ?? apigw.EndpointType.REGIONAL,

@@ -243,7 +243,9 @@ describe('security: the synthesized API refuses callers without credentials and 
   // Per role: exactly the actions its function uses (docs/architecture.md), "*" only where X-Ray allows nothing else.
   const roleActions = (role: 'Handler' | 'Status', callStatus: boolean, tracing: boolean): string[] => [
     ...(role === 'Handler'
-      ? ['connect:StartOutboundVoiceContact', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', ...(callStatus ? ['dynamodb:GetItem'] : [])]
+      ? ['connect:StartOutboundVoiceContact', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+        // The status route reads the status item and asks Connect (DescribeContact) about a call with no news.
+        ...(callStatus ? ['dynamodb:GetItem', 'connect:DescribeContact'] : [])]
       : ['dynamodb:UpdateItem', 'sqs:SendMessage']),
     'logs:CreateLogStream', 'logs:PutLogEvents',
     ...(tracing ? ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] : []),

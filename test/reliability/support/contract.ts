@@ -87,11 +87,13 @@ export function readAnswer(
 
   if (status === 200) {
     const data = body?.data;
-    // PUT answers {id, created_at}; GET /{contactId} (call status) adds status, updated_at and events.
-    const fields = event.httpMethod === 'GET'
-      ? 'created_at,events,id,status,updated_at' : 'created_at,id';
+    // PUT answers {id, created_at}; GET /{contactId} (call status) adds status, updated_at, stale and events,
+    // and, once known, source, checked_at, disconnected_at and disconnect_reason.
+    const required = event.httpMethod === 'GET' ? ['created_at', 'events', 'id', 'stale', 'status', 'updated_at'] : ['created_at', 'id'];
+    const optional = event.httpMethod === 'GET' ? ['checked_at', 'disconnect_reason', 'disconnected_at', 'source'] : [];
+    const keys = typeof data === 'object' && data !== null ? Object.keys(data) : [];
     const okShape = body?.success === true && Object.keys(body).length === 2
-      && typeof data === 'object' && data !== null && Object.keys(data).sort().join(',') === fields
+      && required.every((key) => keys.includes(key)) && keys.every((key) => required.includes(key) || optional.includes(key))
       && typeof data.id === 'string' && data.id.length > 0 && typeof data.created_at === 'string' && ISO_DATE.test(data.created_at);
     if (!okShape) return lost(`200 without the success envelope: ${result.body.slice(0, 200)}`, status);
     return { status, code: 'OK', body, headers, result, ms };

@@ -93,9 +93,10 @@ describe('throttle', () => {
 
 describe('handler props', () => {
   test('memorySize, timeout and reservedConcurrentExecutions are applied', () => {
-    const { template } = build({ memorySize: 1024, timeout: Duration.seconds(29), reservedConcurrentExecutions: 10 });
+    // 2048, not the default 1024: the test proves the prop is applied.
+    const { template } = build({ memorySize: 2048, timeout: Duration.seconds(29), reservedConcurrentExecutions: 10 });
     expectHandlerProperties(template, {
-      MemorySize: 1024, Timeout: 29, ReservedConcurrentExecutions: 10,
+      MemorySize: 2048, Timeout: 29, ReservedConcurrentExecutions: 10,
     });
     // They are the handler's: the status function keeps its own size and timeout.
     expect(statusFunction(template).resource.Properties).toEqual(expect.objectContaining({ MemorySize: 128, Timeout: 10 }));

@@ -199,6 +199,14 @@ function generateCountryList(): void {
 }
 generateCountryList();
 
+// openapi.json: the API's OpenAPI 3.1 document (every authorization mode), generated from the compiled
+// contract and shipped in the package (test/support/verify-package.ts checks it is there and current).
+project.postCompileTask.exec('node -e "require(\'fs\').writeFileSync(\'openapi.json\', '
+  + 'JSON.stringify(require(\'./lib/private/openapi\').packageOpenApiDocument(), null, 2) + \'\\n\')"');
+project.gitignore.exclude('/openapi.json');
+// Schemathesis' and Hypothesis' run caches (test/schemathesis.test.ts).
+project.gitignore.exclude('.schemathesis', '.hypothesis');
+
 // README examples must compile (jsii-rosetta, strict): they are complete programs, no fixture.
 project.postCompileTask.exec('jsii-rosetta extract --strict --compile --fail');
 

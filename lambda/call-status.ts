@@ -33,22 +33,14 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { LEDGER } from '../src/private/contract';
+import { CALL_STATUS_RANK, LEDGER } from '../src/private/contract';
 
 /** Attribute names of a call's status item (the shared contract). */
 const { partitionKey: PK, ttlAttribute: TTL } = LEDGER;
 const S = { ...LEDGER.callStatus, ...LEDGER.callStatusUpdates };
 
-/** The lifecycle, in order. A status only ever moves to a higher rank. */
-export const STATUS_RANK = {
-  PLACED: 0,
-  INITIATED: 1,
-  CONNECTED_TO_SYSTEM: 2,
-  QUEUED: 3,
-  CONNECTED_TO_AGENT: 4,
-  DISCONNECTED: 5,
-  COMPLETED: 6,
-} as const;
+/** The lifecycle, in order (the shared contract). A status only ever moves to a higher rank. */
+export const STATUS_RANK = CALL_STATUS_RANK;
 export type CallStatus = keyof typeof STATUS_RANK;
 export type ContactEventType = Exclude<CallStatus, 'PLACED'>;
 

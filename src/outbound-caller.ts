@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -17,6 +17,7 @@ import { buildCallStatusTracking } from './private/call-status-tracking';
 import { METRICS, ROUTES } from './private/contract';
 import { buildHandler } from './private/handler';
 import { buildLedgerTable } from './private/ledger-table';
+import { openApiDocument, OpenApiOptions } from './private/openapi';
 import { resolveProps } from './private/resolve-props';
 import { addRoutes, addUsagePlan, buildRestApi } from './private/rest-api';
 
@@ -286,6 +287,8 @@ export class OutboundCaller extends Construct {
   /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
   public readonly apiKey?: apigw.IApiKey;
 
+  private readonly openApi: OpenApiOptions;
+
   constructor(scope: Construct, id: string, props: OutboundCallerProps) {
     super(scope, id);
     const resolved = resolveProps(this, props);
@@ -306,6 +309,49 @@ export class OutboundCaller extends Construct {
     this.usagePlan = access.usagePlan;
     this.apiKey = access.apiKey;
     this.url = this.api.deploymentStage.urlForPath(ROUTES.placeCall);
+    const stack = Stack.of(this);
+    this.openApi = {
+      authModes: [resolved.authorization.mode],
+      callStatus: resolved.callStatus,
+      serverUrl: Fn.join('', [
+        'https://', this.api.restApiId, '.execute-api.', stack.region, '.', stack.urlSuffix, '/', this.api.deploymentStage.stageName,
+      ]),
+      cognitoProviderArns: resolved.authorization.userPools?.map((pool) => pool.userPoolArn),
+      configuration: {
+        instanceId: resolved.instance.instanceId,
+        defaults: {
+          ContactFlowId: resolved.contactFlowId,
+          ...(resolved.queueId !== undefined ? { QueueId: resolved.queueId } : {}),
+          ...(resolved.sourcePhoneNumber !== undefined ? { SourcePhoneNumber: resolved.sourcePhoneNumber } : {}),
+        },
+        allowedContactFlowIds: [resolved.contactFlowId, ...resolved.allowedContactFlowIds],
+        allowedQueueIds: [...(resolved.queueId !== undefined ? [resolved.queueId] : []), ...resolved.allowedQueueIds],
+        allowedSourcePhoneNumbers: [
+          ...(resolved.sourcePhoneNumber !== undefined ? [resolved.sourcePhoneNumber] : []), ...resolved.allowedSourcePhoneNumbers,
+        ],
+        allowedDestinationCountries: resolved.allowedDestinationCountries ?? '*',
+        blockPremiumRateNumbers: resolved.blockPremiumRateNumbers,
+        allowCampaignCalls: resolved.allowCampaignCalls,
+        authorization: resolved.authorization.mode,
+        idempotencyWindowSeconds: resolved.idempotencyWindowSeconds,
+        throttle: resolved.throttle,
+      },
+    };
+  }
+
+  /**
+   * The OpenAPI 3.1 document of this API, for this configuration: its server
+   * URL (the stage), the security scheme of its authorization mode, its routes,
+   * the request schema API Gateway checks, every answer with its envelope and
+   * error codes, and the defaults and allow-lists (`x-outbound-caller`).
+   *
+   * The URL and ids may be tokens until deployment: pass the document through
+   * `Stack.of(scope).toJsonString()` (for example into a `CfnOutput` or an S3
+   * deployment) to get JSON with the deployed values. The same document for
+   * every configuration ships in the npm package as `openapi.json`.
+   */
+  public openApiDocument(): any {
+    return openApiDocument(this.openApi);
   }
 
   /**

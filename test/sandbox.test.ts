@@ -287,6 +287,20 @@ describe('npx projen sandbox', () => {
     expect((await signedFetch(url, ALICE_KEY)).status).toBe(404);
   });
 
+  test('GET /openapi.json serves the construct\'s OpenAPI 3.1 document, with the sandbox as its server', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const doc = await json(res);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: `http://127.0.0.1:${port}`, description: 'the local sandbox' }]);
+    expect(doc.security).toEqual([{ sigv4: [] }]);
+    expect(Object.keys(doc.paths)).toEqual(['/contact/outbound-voice', '/contact/outbound-voice/{contactId}']);
+    const { $schema: _draft, ...model } = frontConfigFromTemplate(synthExampleTemplate().template)
+      .routes.find((r) => r.method === 'PUT')!.models['application/json'];
+    expect(doc.components.schemas.StartOutboundVoiceContactRequest).toEqual(model);
+  });
+
   test('other routes get API Gateway\'s answer in the envelope (403 FORBIDDEN)', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/contact/inbound`, { method: 'GET' });
     expect(res.status).toBe(403);
@@ -339,7 +353,8 @@ describe('the local API Gateway front (in-process, a stub handler)', () => {
     front = new ApiFront({ authentication: localAuthentication('us-east-1', true) });
     await front.listen(0);
     const fnId = config.routes[0].functionLogicalId;
-    front.configure(config, new Map([[fnId, {
+    // Without the route throttle (burst 5): these tests are about the event, not the rate.
+    front.configure({ ...config, routes: config.routes.map((r) => ({ ...r, throttle: undefined })) }, new Map([[fnId, {
       functionName: 'stub',
       timeoutMs: 2_000,
       handler: async (event) => {
@@ -433,6 +448,23 @@ describe('the local API Gateway front (in-process, a stub handler)', () => {
     expect(res.headers['x-one']).toBe('1');
     expect(res.headers['x-many']).toBe('a, b');
     expect([...res.body]).toEqual([0, 1, 2, 255]);
+  });
+
+  test('a body the model refuses for a property name that is not ASCII: 400 in the envelope (the sandbox hint stays a valid header)', async () => {
+    const res = await request('PUT', '/contact/outbound-voice', { 'Content-Type': 'application/json' },
+      Buffer.from(JSON.stringify({ 'DestinationPhoneNumber': '+12125550123', 'Nämé\u0001': 1 })));
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString()).error.code).toBe('VALIDATION_ERROR');
+    expect(res.headers['x-sandbox-hint']).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  test('a header or query parameter named __proto__ is passed on like any other (found by schemathesis)', async () => {
+    const res = await request('PUT', '/contact/outbound-voice?__proto__=q', { 'Content-Type': 'application/json', ['__proto__']: 'h' },
+      Buffer.from('{"DestinationPhoneNumber":"+12125550123"}'));
+    expect(res.status).toBe(200);
+    expect(Object.prototype.hasOwnProperty.call(events[0].headers, '__proto__')).toBe(true);
+    expect(events[0].multiValueHeaders.__proto__).toEqual(['h']);
+    expect(events[0].queryStringParameters).toEqual(JSON.parse('{"__proto__":"q"}'));
   });
 
   test('a failing function is API Gateway\'s 502, in the construct\'s envelope', async () => {

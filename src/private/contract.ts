@@ -253,3 +253,35 @@ export const PATTERNS = {
 export function sameConnectId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
+
+/** The error codes the handler itself answers on each route (API Gateway's own answers are in gateway-responses.ts). */
+export const ROUTE_ERRORS: { readonly placeCall: readonly ErrorCode[]; readonly callStatus: readonly ErrorCode[] } = {
+  placeCall: Object.keys(ERROR_STATUS) as ErrorCode[],
+  callStatus: ['VALIDATION_ERROR', 'FORBIDDEN', 'RESOURCE_NOT_FOUND', 'INTERNAL_ERROR', 'LEDGER_UNAVAILABLE'],
+};
+
+/** Codes whose answers may carry `Retry-After` (whole seconds). */
+export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['IDEMPOTENCY_IN_PROGRESS', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'LEDGER_UNAVAILABLE'];
+
+/** Header names of the HTTP contract. */
+export const HEADERS = {
+  /** Request: the idempotency key (or the body's ClientToken). */
+  idempotencyKey: 'Idempotency-Key',
+  /** Response: API Gateway's request id, on every answer. */
+  requestId: 'x-request-id',
+  /** Response: `true` on a replay. */
+  replayed: 'Idempotent-Replayed',
+  /** Response: whole seconds, on 409, 429 and some 5xx answers. */
+  retryAfter: 'Retry-After',
+} as const;
+
+/** A call's lifecycle, in order, as the status route reports it: a status only ever moves to a higher rank. */
+export const CALL_STATUS_RANK = {
+  PLACED: 0,
+  INITIATED: 1,
+  CONNECTED_TO_SYSTEM: 2,
+  QUEUED: 3,
+  CONNECTED_TO_AGENT: 4,
+  DISCONNECTED: 5,
+  COMPLETED: 6,
+} as const;

@@ -428,7 +428,8 @@ export function renderGatewayResponse(
   }
   const errorType = rejection.errorType ?? ERROR_TYPE_HEADER[rejection.type];
   if (errorType) headers['x-amzn-ErrorType'] = errorType;
-  if (rejection.hint) headers['x-sandbox-hint'] = rejection.hint;
+  // A header value may hold only visible ASCII here: the hint can quote a client's property names, which may not be.
+  if (rejection.hint) headers['x-sandbox-hint'] = rejection.hint.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
   return { statusCode, headers, body };
 }
 
@@ -526,6 +527,7 @@ export class ApiFront {
   private functions = new Map<string, LocalFunction>();
   private buckets = new Map<FrontRoute, TokenBucket>();
   private boundPort = 0;
+  private openApi?: Record<string, unknown>;
   private stopping?: Promise<void>;
 
   constructor(private readonly options: ApiFrontOptions = {}) {
@@ -593,6 +595,11 @@ export class ApiFront {
     this.config = config;
   }
 
+  /** Serves this OpenAPI document at `GET /openapi.json` (with this front's URL as its server). */
+  serveOpenApiDocument(document: Record<string, unknown>): void {
+    this.openApi = document;
+  }
+
   /** Closes the server and every open connection. */
   stop(): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
@@ -631,6 +638,14 @@ export class ApiFront {
 
     if (pathname.startsWith(this.localPrefix) && this.options.localRoutes) {
       await this.options.localRoutes(req, res, pathname, body);
+      return;
+    }
+
+    if (pathname === '/openapi.json' && (method === 'GET' || method === 'HEAD') && this.openApi) {
+      // A sandbox addition (the deployed API does not serve it): the construct's document, with this front as its server.
+      const document = { ...this.openApi, servers: [{ url: this.url, description: 'the local sandbox' }] };
+      send(res, 200, { 'content-type': 'application/json' }, method === 'HEAD' ? '' : JSON.stringify(document, null, 2) + '\n');
+      log(200);
       return;
     }
 
@@ -781,7 +796,8 @@ export class ApiFront {
     caller: CallerIdentity, requestId: string, extendedRequestId: string,
   ): APIGatewayProxyEvent {
     // Header names as the client sent them (API Gateway keeps their case), repeated ones kept in order.
-    const headers: Record<string, string[]> = {};
+    // No prototype: a client may send a header (or a query parameter) named __proto__; API Gateway passes it on.
+    const headers: Record<string, string[]> = Object.create(null);
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i];
       if (this.auth.callerHeader && name.toLowerCase() === CALLER_HEADER) continue;
@@ -808,8 +824,8 @@ export class ApiFront {
       stage: this.config!.stageName,
     });
 
-    const query: Record<string, string> = {};
-    const multiQuery: Record<string, string[]> = {};
+    const query: Record<string, string> = Object.create(null);
+    const multiQuery: Record<string, string[]> = Object.create(null);
     for (const [name, value] of url.searchParams) {
       query[name] = value;
       (multiQuery[name] ??= []).push(value);
@@ -820,8 +836,8 @@ export class ApiFront {
       ...event,
       resource: route.path,
       pathParameters,
-      queryStringParameters: hasQuery ? query : null,
-      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      queryStringParameters: hasQuery ? { ...query } : null,
+      multiValueQueryStringParameters: hasQuery ? { ...multiQuery } : null,
       requestContext: {
         ...event.requestContext,
         accountId: SANDBOX_ACCOUNT,

@@ -41,19 +41,25 @@ export interface SynthResult {
    * shipped bundle in assets/ it came from.
    */
   readonly functionCode: Record<string, string>;
+  /** The construct's OpenAPI document (OutboundCaller.openApiDocument()), tokens resolved to intrinsics. */
+  readonly openApi: Record<string, unknown>;
 }
 
 /** Builds the example stack in `app`. */
 export function exampleStack(app: App): Stack {
+  return exampleStackWithCaller(app).stack;
+}
+
+function exampleStackWithCaller(app: App): { stack: Stack; caller: OutboundCaller } {
   const stack = new Stack(app, EXAMPLE.stackName, {
     env: { account: EXAMPLE.account, region: EXAMPLE.region },
   });
-  new OutboundCaller(stack, 'Caller', {
+  const caller = new OutboundCaller(stack, 'Caller', {
     instanceId: EXAMPLE.instanceId,
     contactFlowId: EXAMPLE.contactFlowId,
     sourcePhoneNumber: EXAMPLE.sourcePhoneNumber,
   });
-  return stack;
+  return { stack, caller };
 }
 
 /**
@@ -64,10 +70,11 @@ export function synthExampleTemplate(): SynthResult {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-sandbox-'));
   try {
     const app = new App({ outdir });
-    const stack = exampleStack(app);
+    const { stack, caller } = exampleStackWithCaller(app);
+    const openApi = stack.resolve(caller.openApiDocument()) as Record<string, unknown>;
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
-    return { template, stackName: stack.stackName, functionCode: stagedFunctionCode(outdir, template) };
+    return { template, stackName: stack.stackName, functionCode: stagedFunctionCode(outdir, template), openApi };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

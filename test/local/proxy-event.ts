@@ -42,8 +42,9 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
   const resourcePath = options.path ?? '/contact/outbound-voice';
   const requestId = options.requestId ?? randomUUID();
   const caller = options.caller ?? SANDBOX_CALLER;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // No prototype: a header named __proto__ is a header like any other (own properties once copied below).
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     const values = Array.isArray(value) ? value : [value];
     // API Gateway's `headers` keeps the last value of a repeated header.
@@ -87,8 +88,8 @@ export function proxyEvent(options: ProxyEventOptions = {}): APIGatewayProxyEven
     resource,
     path: resourcePath,
     httpMethod: method,
-    headers,
-    multiValueHeaders,
+    headers: { ...headers },
+    multiValueHeaders: { ...multiValueHeaders },
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: options.pathParameters ?? null,

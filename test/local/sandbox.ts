@@ -39,6 +39,8 @@ import { localAuthentication, type FrontAuthentication } from './local-credentia
 import { HANDLER_BUNDLE, type ProxyHandler } from './proxy-event';
 
 const DEFAULT_PORT = 8787;
+/** --raise-limits: requests per second (and burst) of the route throttles and the Connect quota. */
+const RAISED_LIMIT = 1000;
 const EXAMPLE_DESTINATION = '+12125550123';
 const EXAMPLE_KEY = 'sandbox-demo-1';
 
@@ -57,6 +59,9 @@ Options:
                     IAM/STS ARN also works; "${NO_CALLER}" sends no credentials). Off by default:
                     every request must be signed (SigV4, service execute-api, the stack's
                     region) with one of the two local key pairs printed at start.
+  --raise-limits    raise the route throttles and the Connect quota to ${RAISED_LIMIT}/s, burst ${RAISED_LIMIT}
+                    (for load and fuzz tests that must reach the handler; the defaults are the
+                    construct's 2/s, burst 5, and Connect's quota)
   --quiet, -q       print only the URL line (no summary, no request or handler logs)
   --help, -h        this help
 
@@ -76,6 +81,7 @@ interface Args {
   readonly quiet: boolean;
   readonly help: boolean;
   readonly callerHeader: boolean;
+  readonly raiseLimits: boolean;
 }
 
 class UsageError extends Error {}
@@ -86,6 +92,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let quiet = false;
   let help = false;
   let callerHeader = false;
+  let raiseLimits = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -115,11 +122,14 @@ export function parseArgs(argv: readonly string[]): Args {
       case '--caller-header':
         callerHeader = true;
         break;
+      case '--raise-limits':
+        raiseLimits = true;
+        break;
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
-  return { port, dataDir, quiet, help, callerHeader };
+  return { port, dataDir, quiet, help, callerHeader, raiseLimits };
 }
 
 // --------------------------------------------------------------------- output
@@ -486,10 +496,20 @@ async function main(): Promise<number> {
   const synthStart = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exampleApp = require('./example-app') as typeof import('./example-app');
-  const { template, stackName, functionCode } = exampleApp.synthExampleTemplate();
+  const { template, stackName, functionCode, openApi } = exampleApp.synthExampleTemplate();
   const synthMs = Date.now() - synthStart;
   if (shuttingDown) return -1; // Ctrl-C while starting: shutdown() stops what has started
-  const config = frontConfigFromTemplate(template);
+  const templateConfig = frontConfigFromTemplate(template);
+  const config: FrontConfig = args.raiseLimits
+    ? {
+      ...templateConfig,
+      routes: templateConfig.routes.map((r) => ({
+        ...r,
+        throttle: r.throttle && { rateLimit: RAISED_LIMIT, burstLimit: RAISED_LIMIT, source: '--raise-limits' },
+      })),
+    }
+    : templateConfig;
+  const quota = args.raiseLimits ? { ratePerSecond: RAISED_LIMIT, burst: RAISED_LIMIT } : DEFAULT_QUOTA;
   const fnIds = [...new Set(config.routes.map((r) => r.functionLogicalId))];
   if (fnIds.length !== 1) {
     throw new Error(`the sandbox runs one function behind the API; the template has ${fnIds.length} (${fnIds.join(', ')})`);
@@ -521,7 +541,7 @@ async function main(): Promise<number> {
   let deliverContactEvent: (event: SimContactEvent) => Promise<void> = async () => undefined;
   const sim = await ConnectSimulator.start({
     port: 0,
-    quota: DEFAULT_QUOTA,
+    quota,
     knownInstanceIds: resolvedEnv.INSTANCE_ID ? [resolvedEnv.INSTANCE_ID] : undefined,
     contactEvents: {
       deliver: (event) => deliverContactEvent(event),
@@ -596,6 +616,7 @@ async function main(): Promise<number> {
   const local: LocalFunction = { handler, functionName, timeoutMs: Number(fp.Timeout ?? 3) * 1000 };
   const authentication = localAuthentication(names.region, args.callerHeader);
   front.configure(config, new Map([[fnId, local]]), authentication);
+  front.serveOpenApiDocument(openApi);
 
   // 8. Contact events: the template's EventBridge rule (its pattern) → its target function, as shipped.
   const eventTarget = contactEventTarget(template, functionCode, names);
@@ -625,7 +646,8 @@ async function main(): Promise<number> {
         tables: tables.map((t) => t.tableName),
         dataDir: args.dataDir ?? null,
       },
-      connect: { endpoint: sim.url, control: `${sim.url}/_sim/`, quota: DEFAULT_QUOTA },
+      connect: { endpoint: sim.url, control: `${sim.url}/_sim/`, quota },
+      raisedLimits: args.raiseLimits,
     }),
   };
 
@@ -643,7 +665,8 @@ async function main(): Promise<number> {
   resolvedNotes.forEach((n) => info(`             ${n}`));
   info(`  DynamoDB   ${ddb.endpoint}  DynamoDB Local, table ${tableName} `
     + `(${args.dataDir ? `files in ${args.dataDir}, ${tableCreated ? 'new' : 'kept from the last run'}` : 'in memory'}; JVM pid ${ddb.pid})`);
-  info(`  Connect    ${sim.url}  simulator: quota ${DEFAULT_QUOTA.ratePerSecond}/s burst ${DEFAULT_QUOTA.burst}, ClientTokens kept 7 days`);
+  info(`  Connect    ${sim.url}  simulator: quota ${quota.ratePerSecond}/s burst ${quota.burst}, ClientTokens kept 7 days`);
+  if (args.raiseLimits) info(`  Limits     --raise-limits: route throttles and the Connect quota ${RAISED_LIMIT}/s, burst ${RAISED_LIMIT}`);
   if (eventTarget) {
     info(`  Events     the simulator's contact events → rule ${eventTarget.ruleId} (its pattern) → ${eventTarget.functionId}, as shipped`);
     info('             each call: INITIATED at 0.1 s, CONNECTED_TO_SYSTEM at 1.5 s, DISCONNECTED at 4 s');

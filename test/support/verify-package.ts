@@ -25,13 +25,22 @@ const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split
   .map((name) => name.replace(/^package\//, ''));
 const required = [
   'lib/index.js', 'lib/index.d.ts', 'lib/outbound-caller.js', '.jsii', 'API.md', 'README.md', 'package.json',
-  'assets/lambda/outbound-caller.lambda/index.js', 'assets/lambda/contact-events.lambda/index.js',
+  'assets/lambda/outbound-caller.lambda/index.js', 'assets/lambda/contact-events.lambda/index.js', 'openapi.json',
 ];
 const missing = required.filter((name) => !files.includes(name));
 const unwanted = files.filter((name) => /^(test|lambda|src|\.ci)\//.test(name) || name.endsWith('.meta.json') || name.endsWith('.ts') && !name.endsWith('.d.ts'));
 if (missing.length || unwanted.length) {
   throw new Error(`tarball content: missing [${missing.join(', ')}], unwanted [${unwanted.join(', ')}]`);
 }
+
+// openapi.json is the OpenAPI 3.1 document the packaged code generates: current, not a stale copy.
+const shippedDocument = execFileSync('tar', ['-xzOf', tarball, 'package/openapi.json'], { encoding: 'utf8' });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const generatedDocument = (require(path.join(root, 'lib', 'private', 'openapi.js')) as { packageOpenApiDocument(): unknown }).packageOpenApiDocument();
+if (JSON.stringify(JSON.parse(shippedDocument)) !== JSON.stringify(generatedDocument) || JSON.parse(shippedDocument).openapi !== '3.1.0') {
+  throw new Error('openapi.json in the tarball is not the OpenAPI 3.1 document the compiled code generates: run projen compile');
+}
+console.log(`verify-package: openapi.json (OpenAPI 3.1.0, ${Buffer.byteLength(shippedDocument)} bytes) is current.`);
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const floor = (range: string) => /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1]

@@ -22,10 +22,10 @@ const TOOLS: Tool[] = [
   {
     command: 'python3',
     // jsii-pacmak and the Python consumer test make virtual environments: venv and ensurepip must be there.
-    args: ['-c', 'import sys, venv, ensurepip; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(sys.version_info < (3, 9))'],
+    args: ['-c', 'import sys, venv, ensurepip; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(sys.version_info < (3, 10))'],
     purpose: 'dist/python and the Python consumer test',
     version: (out) => /^(\d+\.\d+\.\d+)/.exec(out.trim())?.[1],
-    install: 'install Python 3.9+ with venv and pip (apt-get install python3 python3-venv python3-pip, or https://www.python.org/downloads/)',
+    install: 'install Python 3.10+ with venv and pip (apt-get install python3 python3-venv python3-pip, or https://www.python.org/downloads/)',
   },
   {
     command: 'java',

@@ -102,7 +102,7 @@ export function classifyConnectFailure(error: unknown, destinationE164: string):
     outcome: 'unknown',
     errorType: name,
     apiError: new ApiError('UPSTREAM_ERROR',
-      'Amazon Connect did not confirm the call. Retry with the same Idempotency-Key: a retry can never '
-      + 'place a second call.'),
+      'Amazon Connect did not confirm the call. Retry with the same Idempotency-Key after the indicated time: '
+      + 'the retry re-sends the same ClientToken, and Connect returns this call if it was placed and is still going.'),
   };
 }

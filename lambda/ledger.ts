@@ -49,7 +49,12 @@ export interface Claim {
 }
 
 export type ClaimOutcome =
-  | { readonly kind: 'claimed'; readonly claim: Claim }
+  /**
+   * `takenOver`: this claim replaced a stale claim of the same request, an
+   * earlier attempt that neither recorded a ContactId nor released its claim
+   * (it died, or Connect's answer never came): it may have placed the call.
+   */
+  | { readonly kind: 'claimed'; readonly claim: Claim; readonly takenOver: boolean }
   | { readonly kind: 'replay'; readonly responseBody: string; readonly contactId: string }
   | { readonly kind: 'in-progress'; readonly retryAfterSeconds: number }
   | { readonly kind: 'key-reused' };
@@ -105,7 +110,7 @@ export class Ledger {
       deadlineMs: request.deadlineMs,
     };
     try {
-      await this.client.send(new PutItemCommand({
+      const out = await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: {
           [PK]: { S: claim.pk },
@@ -127,8 +132,11 @@ export class Ledger {
           ':fingerprint': { S: request.fingerprint },
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        // The item this claim replaced, if any, in the same round trip: a stale claim means an earlier
+        // attempt may have placed the call (README, "Reliability").
+        ReturnValues: 'ALL_OLD',
       }));
-      return { kind: 'claimed', claim };
+      return { kind: 'claimed', claim, takenOver: out.Attributes?.[R.status]?.S === IN_PROGRESS };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException && error.Item) {
         return decide(error.Item, request.fingerprint, now);
@@ -178,6 +186,26 @@ export class Ledger {
     const [recorded, statusRecorded] = await Promise.allSettled([record, status]);
     if (recorded.status === 'rejected') throw new LedgerUnavailableError('complete', recorded.reason);
     return { statusRecorded: statusRecorded.status === 'fulfilled' && statusRecorded.value };
+  }
+
+  /**
+   * Gives a claim up without deleting it: its deadline becomes now, so the
+   * next attempt takes it over at once and, like this one, knows an earlier
+   * attempt may have placed the call. Used when that could not be checked.
+   */
+  async expire(claim: Claim, nowMs: number = Date.now()): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [PK]: { S: claim.pk } },
+        UpdateExpression: `SET ${R.deadline} = :now`,
+        ConditionExpression: `${R.claimId} = :claimId`,
+        ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':claimId': { S: claim.claimId } },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw new LedgerUnavailableError('expire', error);
+    }
   }
 
   /** Connect refused: nothing was placed, so a corrected or later request may go. */

@@ -24,7 +24,8 @@ import {
   ApiError, errorResponse, header, internalError, readJsonBody, successBody, successResponse,
 } from './http';
 import { callerIdentity } from './identity';
-import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError } from './ledger';
+import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
+import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { Logger, METRIC, RequestMetrics } from './observability';
 import { checkRequest } from './request';
@@ -36,6 +37,15 @@ const CONTACT_ID = new RegExp(PATTERNS.contactId);
 const API_GATEWAY_BUDGET_MS = 28_000;
 /** Time kept back after the Connect call to record the result and answer. */
 const RECORD_RESERVE_MS = 1_500;
+/**
+ * How long a claim holds off another attempt of the same request. Shorter than
+ * Connect's shortest ring timeout (15 s): when an attempt dies after Connect
+ * accepted its call, a retry may re-send the token while an unanswered call
+ * is still ringing, and Connect then returns that contact instead of dialling
+ * again. The attempt itself may go on past it: a second attempt re-sends the
+ * same token, and only one of them records the result (README, "Reliability").
+ */
+const TAKEOVER_AFTER_MS = 10_000;
 
 const config = loadConfig();
 const logger = new Logger({ service: 'outbound-caller' });
@@ -103,15 +113,22 @@ async function placeCall(
   const idempotencyKey = checked.idempotencyKey ?? randomUUID();
   const requestFingerprint = fingerprint(request);
   const destination = maskPhoneNumber(request.DestinationPhoneNumber);
+  const clientToken = deriveClientToken(caller, idempotencyKey, requestFingerprint);
+  const searchKey = config.contactSearchAttribute;
+  // With the contact search on, the call carries a digest of its token, so it can be found without its id.
+  const digest = searchKey ? tokenDigest(clientToken) : undefined;
+  const callRequest = searchKey && digest ? withSearchAttribute(request, searchKey, digest) : request;
 
   // 2. Claim the key. No claim, no call.
   const now = Date.now();
   const remainingMs = Math.min(context.getRemainingTimeInMillis?.() ?? API_GATEWAY_BUDGET_MS, API_GATEWAY_BUDGET_MS);
   const deadlineMs = now + remainingMs;
+  // Another attempt may take a stale claim over sooner than this invocation gives up: see TAKEOVER_AFTER_MS.
+  const claimDeadlineMs = now + Math.min(remainingMs, TAKEOVER_AFTER_MS);
   const ledgerStart = Date.now();
   let outcome;
   try {
-    outcome = await ledger.claim({ caller, idempotencyKey, fingerprint: requestFingerprint, deadlineMs, nowMs: now });
+    outcome = await ledger.claim({ caller, idempotencyKey, fingerprint: requestFingerprint, deadlineMs: claimDeadlineMs, nowMs: now });
   } catch (error) {
     throw ledgerUnavailable(error, log);
   } finally {
@@ -133,12 +150,42 @@ async function placeCall(
       break;
   }
   const claim = outcome.claim;
+  const record = (contactId: string, createdAt: string): Promise<string> =>
+    recordCall(claim, contactId, createdAt, caller, log);
+
+  // 2b. An earlier attempt of this request died or never heard back from Connect: it may have placed
+  // the call. Re-sending the token finds that call only while it is still going; the search finds it after.
+  if (outcome.takenOver) {
+    log.warn('stale claim taken over: an earlier attempt may have placed the call', { search: Boolean(searchKey) });
+    if (searchKey && digest) {
+      const search = await findPlacedContact(connectLookup, {
+        instanceId: config.policy.instanceId, key: searchKey, digest,
+        windowSeconds: config.idempotencyWindowSeconds, nowMs: Date.now(), budgetMs: LOOKUP_BUDGET_MS,
+      });
+      if (!search.ok) {
+        // Not knowing, never dial: give the claim up so the next attempt searches again at once.
+        log.warn('contact search failed; no call placed', { errorType: search.errorType, throttled: search.throttled });
+        await ledger.expire(claim).catch((error: unknown) => log.error('ledger expire failed', { error: describe(error) }));
+        throw new ApiError(search.throttled ? 'RATE_LIMITED' : 'UPSTREAM_ERROR', search.throttled
+          ? 'Amazon Connect\'s rate limit was reached while checking for an earlier attempt of this call; retry after the indicated time.'
+          : 'Amazon Connect could not be asked whether an earlier attempt placed this call, so none was placed. Retry with the same Idempotency-Key.',
+        [], 1);
+      }
+      if (search.found) {
+        const found = search.found;
+        const createdAt = (found.initiatedAt ?? new Date()).toISOString();
+        const responseBody = await record(found.contactId, createdAt);
+        metrics.add(METRIC.lostCallsFound, 1);
+        log.warn('lost call found by contact search; not dialled again', { contactId: found.contactId, destination });
+        return successResponse(responseBody, requestId, false);
+      }
+    }
+  }
 
   // 3. Call Connect with a token derived from caller, key and request.
-  const clientToken = deriveClientToken(caller, idempotencyKey, requestFingerprint);
   let contactId: string;
   try {
-    contactId = await startOutboundVoiceContact(connect, request, clientToken, deadlineMs - Date.now() - RECORD_RESERVE_MS);
+    contactId = await startOutboundVoiceContact(connect, callRequest, clientToken, deadlineMs - Date.now() - RECORD_RESERVE_MS);
   } catch (error) {
     const failure = classifyConnectFailure(error, request.DestinationPhoneNumber);
     metrics.add(METRIC.connectErrors, 1);
@@ -152,13 +199,21 @@ async function placeCall(
       throw failure.apiError;
     }
     // Unknown outcome: the claim stays until its deadline; a retry after it
-    // re-sends the same ClientToken and Connect returns the same ContactId.
+    // re-sends the same ClientToken, and Connect returns the same ContactId
+    // while that contact is still going (README, "Reliability").
     throw new ApiError(failure.apiError.code, failure.apiError.message, [],
-      Math.max(1, Math.ceil((deadlineMs - Date.now()) / 1000)));
+      Math.max(1, Math.ceil((claimDeadlineMs - Date.now()) / 1000)));
   }
 
   // 4. Record and answer. The call exists now: a failed record must not hide its id.
-  const createdAt = new Date().toISOString();
+  const responseBody = await record(contactId, new Date().toISOString());
+  metrics.add(METRIC.callsStarted, 1);
+  log.info('call started', { contactId, destination, trafficType: request.TrafficType });
+  return successResponse(responseBody, requestId, false);
+}
+
+/** Completes the claim with the call (and its status item); a failure is logged, the answer still goes out. */
+async function recordCall(claim: Claim, contactId: string, createdAt: string, caller: string, log: Logger): Promise<string> {
   const responseBody = successBody(contactId, createdAt);
   try {
     const { statusRecorded } = await ledger.complete(claim, contactId, createdAt, responseBody, config.callStatus
@@ -170,9 +225,7 @@ async function placeCall(
       contactId, error: describe(error),
     });
   }
-  metrics.add(METRIC.callsStarted, 1);
-  log.info('call started', { contactId, destination, trafficType: request.TrafficType });
-  return successResponse(responseBody, requestId, false);
+  return responseBody;
 }
 
 /** GET /contact/outbound-voice/{contactId}: the status of a call, to the caller who placed it. */

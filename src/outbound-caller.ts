@@ -144,6 +144,22 @@ export interface OutboundCallerProps {
   readonly statusThrottle?: OutboundCallerThrottle;
 
   /**
+   * Opt-in: the key of a contact attribute, configured as a searchable contact
+   * attribute in the Connect instance, that carries a digest of each call's
+   * ClientToken. When an attempt died after Connect accepted its call and
+   * before the ContactId was recorded, the retry that takes its claim over
+   * finds that call with SearchContacts instead of dialling again, also after
+   * the call has ended. Configure the key in the instance first (the Connect
+   * admin website's contact search settings; there is no API or CloudFormation
+   * for it): until it is searchable, such a retry fails and dials nothing.
+   * Requests may not set this attribute themselves.
+   *
+   * @default - no search: such a retry re-sends the ClientToken, and Connect
+   * returns the earlier call only while it is still going (README, "Reliability")
+   */
+  readonly contactSearchAttribute?: string;
+
+  /**
    * How long a placed call is replayed for its idempotency key. At most 7
    * days, the life of a Connect ClientToken.
    *
@@ -395,6 +411,14 @@ export class OutboundCaller extends Construct {
   /** Calls that were answered (CONNECTED_TO_SYSTEM: media established). Needs `callStatus`. */
   public metricCallsConnected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRICS.names.callsConnected, props, this.requireStatusFunction('metricCallsConnected'));
+  }
+
+  /**
+   * Calls an earlier attempt had placed before it died, found by the contact
+   * search and not dialled again. Needs `contactSearchAttribute`.
+   */
+  public metricLostCallsFound(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.names.lostCallsFound, props);
   }
 
   /** Calls that ended without being answered (DISCONNECTED before media). Needs `callStatus`. */

@@ -186,7 +186,7 @@ describe('construct and handler configuration', () => {
   test('the construct\'s metric*() methods read the metrics the handlers emit, in their namespace and dimension', () => {
     const { caller } = defaults;
     const metrics = [caller.metricCallsStarted(), caller.metricReplays(), caller.metricRejections(),
-      caller.metricConnectErrors(), caller.metricCallsConnected(), caller.metricCallsFailed()];
+      caller.metricConnectErrors(), caller.metricCallsConnected(), caller.metricCallsFailed(), caller.metricLostCallsFound()];
     expect(metrics.map((metric) => metric.metricName))
       .toEqual(Object.values(METRICS.names).filter((name) => name !== METRICS.names.ledgerLatency));
     for (const metric of metrics) {

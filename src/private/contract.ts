@@ -66,6 +66,8 @@ export const METRICS = {
     ledgerLatency: 'LedgerLatency',
     callsConnected: 'CallsConnected',
     callsFailed: 'CallsFailed',
+    /** A call an earlier, dead attempt had placed, found by the contact search instead of dialled again. */
+    lostCallsFound: 'LostCallsFound',
   },
   dimensions: {
     /** On every metric. */
@@ -111,8 +113,6 @@ export const LEDGER = {
   ttlAttribute: 'expiresAt',
   /** Attributes of an idempotency record: `pk` is a SHA-256 of caller + key. */
   record: {
-    /** When the claim was taken (epoch ms): where a search for a lost call starts. */
-    claimedAt: 'claimedAt',
     status: 'status',
     fingerprint: 'fingerprint',
     claimId: 'claimId',

@@ -33,7 +33,8 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       nag: 'AwsSolutions-IAM5',
       reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
         + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example). '
-        + 'DescribeContact (the status route\'s lookup of a call whose events were lost) uses the same scope.',
+        + 'DescribeContact (the status route\'s lookup of a call whose events were lost) and, with '
+        + 'contactSearchAttribute, GetContactAttributes (searching contacts by attribute) use the same scope.',
       appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
     }],
   });
@@ -47,6 +48,21 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
     actions: ['connect:StartOutboundVoiceContact'],
     resources: [contactArn],
   }));
+  if (resolved.contactSearchAttribute) {
+    // A retry that takes over a dead attempt's claim looks for that attempt's call by its digest attribute.
+    // SearchContacts authorizes on the instance; searching by contact attributes also needs GetContactAttributes.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SearchContactsOfThisInstance',
+      actions: ['connect:SearchContacts'],
+      resources: [`arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
+        + `${instance.account ?? stack.account}:instance/${instance.instanceId}`],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'GetContactAttributesOnThisInstance',
+      actions: ['connect:GetContactAttributes'],
+      resources: [contactArn],
+    }));
+  }
   if (resolved.callStatus) {
     // The status route asks Connect about a call whose contact events did not come.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -81,6 +97,7 @@ function handlerEnvironment(resolved: ResolvedProps, table: dynamodb.ITable): Re
     [ENV.idempotencyWindowSeconds]: String(resolved.idempotencyWindowSeconds),
     [ENV.metricsNamespace]: METRICS.namespace,
     [ENV.callStatus]: String(resolved.callStatus),
+    ...(resolved.contactSearchAttribute ? { [ENV.contactSearchAttribute]: resolved.contactSearchAttribute } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import {
   checkDuration, checkInstanceLocation, checkLedgerTable, checkPhoneNumber, checkRange, checkThrottle, InstanceRef,
   MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId, parseCountries, parseInstance, parseQueueId, PropsProblems,
 } from './props-validation';
+import { PATTERNS } from './contract';
 
 /** A route's request rate limits, resolved. */
 export interface Throttle {
@@ -37,6 +38,7 @@ export interface ResolvedProps {
   readonly throttle: Throttle;
   readonly callStatus: boolean;
   readonly statusThrottle: Throttle;
+  readonly contactSearchAttribute?: string;
   readonly idempotencyWindowSeconds: number;
   readonly restApi?: apigw.IRestApi;
   readonly table?: dynamodb.ITable;
@@ -112,6 +114,12 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     problems.add('authorization', 'CallerAuthorization.cognito() needs at least one user pool', [],
       'Pass the user pools whose tokens may call the route, e.g. CallerAuthorization.cognito([userPool]).');
   }
+  const searchKey = props.contactSearchAttribute;
+  if (searchKey !== undefined && !Token.isUnresolved(searchKey) && !new RegExp(PATTERNS.searchableAttributeKey).test(searchKey)) {
+    problems.add('contactSearchAttribute', 'must be a contact attribute key of 1 to 100 letters, digits, "_" or "-" '
+      + '(SearchContacts searches keys of at most 100 characters)', searchKey,
+    'Use the key you configured as a searchable contact attribute in the instance, e.g. "outbound_caller_token".');
+  }
   problems.throwIfAny();
   if (tableWarning) Annotations.of(scope).addWarningV2('cdk-connect-outbound-caller:ledgerTtl', tableWarning);
 
@@ -130,6 +138,7 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     throttle,
     callStatus: props.callStatus ?? true,
     statusThrottle,
+    contactSearchAttribute: searchKey,
     idempotencyWindowSeconds: (props.idempotencyWindow ?? MAX_IDEMPOTENCY_WINDOW).toSeconds(),
     restApi: props.restApi,
     table: props.table,

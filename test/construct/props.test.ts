@@ -8,7 +8,7 @@ import { removeTestApps } from '../support/cdk-test-app';
 import {
   build, logicalId, byPath, statusFunction, expectHandlerProperties, environment, handlerStatements,
   statusStatements, actionsOf, withActionPrefix, statementsWithActionPrefix, connectStatement, PARTITION, REGION_REF,
-  ACCOUNT_REF,
+  ACCOUNT_REF, propsError, expectProblem,
 } from '../support/construct-template';
 import {
   CONTACT_FLOW_ID, INSTANCE_ID, OTHER_CONTACT_FLOW_ID, OTHER_QUEUE_ID, OTHER_SOURCE_PHONE_NUMBER, QUEUE_ID,
@@ -244,5 +244,39 @@ describe('removalPolicy and logRetention', () => {
     const { template } = build({ logRetention: logs.RetentionDays.ONE_MONTH });
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('contactSearchAttribute (opt-in)', () => {
+  const built = build({ contactSearchAttribute: 'outbound_caller_token' });
+
+  test('hands the key to the handler and lets it search this instance\'s contacts, and nothing else', () => {
+    expect(environment(built.template).CONTACT_SEARCH_ATTRIBUTE).toBe('outbound_caller_token');
+    const thisInstanceArn = ['arn:', PARTITION, ':connect:', REGION_REF, ':', ACCOUNT_REF, `:instance/${INSTANCE_ID}`];
+    expect(statementsWithActionPrefix(built, 'connect:SearchContacts')).toEqual([{
+      Effect: 'Allow',
+      Sid: 'SearchContactsOfThisInstance',
+      Action: 'connect:SearchContacts',
+      Resource: { 'Fn::Join': ['', thisInstanceArn] },
+    }]);
+    expect(statementsWithActionPrefix(built, 'connect:GetContactAttributes')).toEqual([{
+      Effect: 'Allow',
+      Sid: 'GetContactAttributesOnThisInstance',
+      Action: 'connect:GetContactAttributes',
+      Resource: { 'Fn::Join': ['', [...thisInstanceArn.slice(0, -1), `:instance/${INSTANCE_ID}/contact/*`]] },
+    }]);
+  });
+
+  test('off by default: no variable, no search permission', () => {
+    const defaults = build();
+    expect(environment(defaults.template).CONTACT_SEARCH_ATTRIBUTE).toBeUndefined();
+    expect(statementsWithActionPrefix(defaults, 'connect:SearchContacts')).toEqual([]);
+    expect(statementsWithActionPrefix(defaults, 'connect:GetContactAttributes')).toEqual([]);
+  });
+
+  test.each(['', 'has space', 'x'.repeat(101), 'oc.token'])('refuses %j: not a searchable attribute key', (key) => {
+    expectProblem(propsError({ contactSearchAttribute: key }), {
+      prop: 'contactSearchAttribute', rule: /1 to 100 letters, digits/, value: key, fix: /searchable contact attribute in the instance/,
+    });
   });
 });

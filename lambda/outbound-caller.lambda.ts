@@ -159,8 +159,12 @@ async function placeCall(
     log.warn('stale claim taken over: an earlier attempt may have placed the call', { search: Boolean(searchKey) });
     if (searchKey && digest) {
       const search = await findPlacedContact(connectLookup, {
-        instanceId: config.policy.instanceId, key: searchKey, digest,
-        windowSeconds: config.idempotencyWindowSeconds, nowMs: Date.now(), budgetMs: LOOKUP_BUDGET_MS,
+        instanceId: config.policy.instanceId,
+        key: searchKey,
+        digest,
+        windowSeconds: config.idempotencyWindowSeconds,
+        nowMs: Date.now(),
+        budgetMs: LOOKUP_BUDGET_MS,
       });
       if (!search.ok) {
         // Not knowing, never dial: give the claim up so the next attempt searches again at once.

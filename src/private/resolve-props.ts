@@ -6,11 +6,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CallerAuthorization, CallerAuthorizationMode } from '../caller-authorization';
 import type { OutboundCallerProps } from '../outbound-caller';
+import { PATTERNS } from './contract';
 import {
   checkDuration, checkInstanceLocation, checkLedgerTable, checkPhoneNumber, checkRange, checkThrottle, InstanceRef,
   MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId, parseCountries, parseInstance, parseQueueId, PropsProblems,
 } from './props-validation';
-import { PATTERNS } from './contract';
 
 /** A route's request rate limits, resolved. */
 export interface Throttle {

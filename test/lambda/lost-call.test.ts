@@ -31,7 +31,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 function env(search: boolean): Record<string, string | undefined> {
   return handlerEnv({
-    tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url,
+    tableName,
+    dynamodbEndpoint: ddbEndpoint,
+    connectEndpoint: sim.url,
     overrides: { CALL_STATUS: 'false', CONTACT_SEARCH_ATTRIBUTE: search ? SEARCH_KEY : undefined },
   });
 }
@@ -64,7 +66,7 @@ async function deadAttemptWhoseCallEnded(search: boolean): Promise<{ event: APIG
   const before = sim.contacts.length;
   const run = await killedAttempt(event, search);
   const diedAt = Date.now();
-  expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 137, stdout: expect.not.stringContaining("CHILD_RESULT") });
+  expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 137, stdout: expect.not.stringContaining('CHILD_RESULT') });
   expect(sim.contacts).toHaveLength(before + 1);
   const placed = sim.contacts[before].contactId;
   expect(sim.disconnectContact(placed, 'OUTBOUND_ATTEMPT_FAILED')).toBe(true); // a short call: not answered, over

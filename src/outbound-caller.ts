@@ -149,9 +149,9 @@ export interface OutboundCallerProps {
    * ClientToken. When an attempt died after Connect accepted its call and
    * before the ContactId was recorded, the retry that takes its claim over
    * finds that call with SearchContacts instead of dialling again, also after
-   * the call has ended. Configure the key in the instance first (the Connect
-   * admin website's contact search settings; there is no API or CloudFormation
-   * for it): until it is searchable, such a retry fails and dials nothing.
+   * the call has ended. Configure the key in the instance first, by hand (the
+   * Connect admin website's settings for searchable contact attributes): until
+   * it is searchable, such a retry fails and dials nothing.
    * Requests may not set this attribute themselves.
    *
    * @default - no search: such a retry re-sends the ClientToken, and Connect

@@ -41,8 +41,9 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
 
   const { instance } = resolved;
   const stack = Stack.of(scope);
-  const contactArn = `arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
-    + `${instance.account ?? stack.account}:instance/${instance.instanceId}/contact/*`;
+  const instanceArn = `arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
+    + `${instance.account ?? stack.account}:instance/${instance.instanceId}`;
+  const contactArn = `${instanceArn}/contact/*`;
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'StartOutboundVoiceContactOnThisInstance',
     actions: ['connect:StartOutboundVoiceContact'],
@@ -54,8 +55,7 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SearchContactsOfThisInstance',
       actions: ['connect:SearchContacts'],
-      resources: [`arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
-        + `${instance.account ?? stack.account}:instance/${instance.instanceId}`],
+      resources: [instanceArn],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'GetContactAttributesOnThisInstance',

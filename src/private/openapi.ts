@@ -270,94 +270,70 @@ export function openApiDocument(options: OpenApiOptions): Json {
     components: {
       schemas: {
         StartOutboundVoiceContactRequest: requestBodySchema(),
-        CallPlaced: {
+        CallPlaced: envelope(true, 'data', {
           type: 'object',
-          required: ['success', 'data'],
+          required: ['id', 'created_at'],
           additionalProperties: false,
           properties: {
-            success: { const: true },
-            data: {
-              type: 'object',
-              required: ['id', 'created_at'],
-              additionalProperties: false,
-              properties: {
-                id: { type: 'string', description: 'The ContactId Amazon Connect returned.' },
-                created_at: { type: 'string', format: 'date-time', description: 'When Connect accepted the call.' },
-              },
-            },
+            id: { type: 'string', description: 'The ContactId Amazon Connect returned.' },
+            created_at: { type: 'string', format: 'date-time', description: 'When Connect accepted the call.' },
           },
-        },
-        CallStatus: {
+        }),
+        CallStatus: envelope(true, 'data', {
           type: 'object',
-          required: ['success', 'data'],
+          required: ['id', 'created_at', 'status', 'updated_at', 'stale', 'events'],
           additionalProperties: false,
           properties: {
-            success: { const: true },
-            data: {
-              type: 'object',
-              required: ['id', 'created_at', 'status', 'updated_at', 'stale', 'events'],
-              additionalProperties: false,
-              properties: {
-                id: { type: 'string' },
-                created_at: { type: 'string' },
-                status: { type: 'string', enum: Object.keys(CALL_STATUS_RANK) },
-                updated_at: { type: 'string', description: 'When the status last changed (the event\'s or Connect\'s own timestamp).' },
-                source: {
-                  type: 'string',
-                  enum: ['event', 'lookup'],
-                  description: 'Where the status came from: a contact event, or Connect (DescribeContact); absent while PLACED.',
-                },
-                disconnected_at: { type: 'string', description: 'When the call ended, once known.' },
-                disconnect_reason: { type: 'string', description: 'Why the call ended, once known.' },
-                checked_at: { type: 'string', description: 'When Connect last confirmed the status.' },
-                stale: {
-                  type: 'boolean',
-                  description: 'True when the status may be out of date: not final, no event for a while, and Connect could not be asked.',
-                },
-                events: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    required: ['type', 'time'],
-                    additionalProperties: false,
-                    properties: {
-                      type: { type: 'string', enum: eventTypes },
-                      time: { type: 'string' },
-                      disconnect_reason: { type: 'string' },
-                    },
-                  },
+            id: { type: 'string' },
+            created_at: { type: 'string' },
+            status: { type: 'string', enum: Object.keys(CALL_STATUS_RANK) },
+            updated_at: { type: 'string', description: 'When the status last changed (the event\'s or Connect\'s own timestamp).' },
+            source: {
+              type: 'string',
+              enum: ['event', 'lookup'],
+              description: 'Where the status came from: a contact event, or Connect (DescribeContact); absent while PLACED.',
+            },
+            disconnected_at: { type: 'string', description: 'When the call ended, once known.' },
+            disconnect_reason: { type: 'string', description: 'Why the call ended, once known.' },
+            checked_at: { type: 'string', description: 'When Connect last confirmed the status.' },
+            stale: {
+              type: 'boolean',
+              description: 'True when the status may be out of date: not final, no event for a while, and Connect could not be asked.',
+            },
+            events: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['type', 'time'],
+                additionalProperties: false,
+                properties: {
+                  type: { type: 'string', enum: eventTypes },
+                  time: { type: 'string' },
+                  disconnect_reason: { type: 'string' },
                 },
               },
             },
           },
-        },
-        ErrorEnvelope: {
+        }),
+        ErrorEnvelope: envelope(false, 'error', {
           type: 'object',
-          required: ['success', 'error'],
+          required: ['code', 'message', 'details'],
           additionalProperties: false,
           properties: {
-            success: { const: false },
-            error: {
-              type: 'object',
-              required: ['code', 'message', 'details'],
-              additionalProperties: false,
-              properties: {
-                code: { type: 'string', enum: errorCodes },
-                message: { type: 'string' },
-                details: {
-                  type: 'array',
-                  description: 'Every problem of the request, per field (at most 50, then a count); empty for API Gateway\'s own answers.',
-                  items: {
-                    type: 'object',
-                    required: ['field', 'message'],
-                    additionalProperties: false,
-                    properties: { field: { type: 'string' }, message: { type: 'string' } },
-                  },
-                },
+            code: { type: 'string', enum: errorCodes },
+            message: { type: 'string' },
+            details: {
+              type: 'array',
+              description: 'Every problem of the request, per field (at most 50, then a count); empty for API Gateway\'s own answers.',
+              items: {
+                type: 'object',
+                required: ['field', 'message'],
+                additionalProperties: false,
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
               },
             },
           },
-        },
+        }),
       },
       headers: {
         RequestId: {
@@ -374,6 +350,16 @@ export function openApiDocument(options: OpenApiOptions): Json {
       securitySchemes: securitySchemes(options),
     },
     ...(options.configuration ? { 'x-outbound-caller': options.configuration } : {}),
+  };
+}
+
+/** The answer envelope: `{"success": true, "data": …}` or `{"success": false, "error": …}`, nothing else. */
+function envelope(success: boolean, key: 'data' | 'error', body: Json): Json {
+  return {
+    type: 'object',
+    required: ['success', key],
+    additionalProperties: false,
+    properties: { success: { const: success }, [key]: body },
   };
 }
 

@@ -624,3 +624,43 @@ describe('the local API Gateway front authenticates like the deployed API', () =
     expect(events).toHaveLength(1);
   });
 });
+
+describe('npx projen sandbox --auth <mode>: the example app in the other authorization modes, end to end', () => {
+  const modes = [
+    ['api-key', 403, (sandboxInfo: any): [string, string][] => sandboxInfo.credentials.apiKeys.map((k: { value: string }) => ['x-api-key', k.value])],
+    ['cognito', 401, (sandboxInfo: any): [string, string][] => Object.values(sandboxInfo.credentials.cognito.idTokens as Record<string, string>)
+      .map((token) => ['Authorization', token])],
+  ] as const;
+  test.each(modes)('--auth %s: no credentials → %i FORBIDDEN; each printed credential is a caller of its own; a second key never replays the first\'s call',
+    async (mode, refused, credentialsOf) => {
+      const modePort = await freePort();
+      const run = runSandbox(['--port', String(modePort), '--auth', mode]);
+      try {
+        await waitForOutput(run, /^Ready in \d+\.\d s.*$/m, START_TIMEOUT_MS);
+        const modeInfo = await (await fetch(`http://127.0.0.1:${modePort}/_sandbox/info`)).json() as any;
+        const [first, second] = credentialsOf(modeInfo);
+        // What the sandbox printed is what it accepts: the first credential is in the printed curl command.
+        expect(run.stdout()).toContain(`-H '${first[0]}: ${first[1]}'`);
+        const send = (credential?: [string, string]): Promise<Response> => fetch(modeInfo.url, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `auth-${mode}`, ...(credential ? { [credential[0]]: credential[1] } : {}) },
+          body: JSON.stringify({ DestinationPhoneNumber: DESTINATION }),
+        });
+        const none = await send();
+        expect(none.status).toBe(refused);
+        expect(((await none.json()) as any).error.code).toBe('FORBIDDEN');
+        const wrong = await send([first[0], `${first[1]}x`]);
+        expect(wrong.status).toBe(refused);
+        const a = await send(first);
+        expect(a.status).toBe(200);
+        const b = await send(second);
+        expect(b.status).toBe(200);
+        const [bodyA, bodyB] = [(await a.json()) as any, (await b.json()) as any];
+        expect(bodyA.success && bodyB.success).toBe(true);
+        expect(bodyB.data.id).not.toBe(bodyA.data.id);
+      } finally {
+        process.kill(-run.child.pid!, 'SIGINT');
+        await run.exited;
+      }
+    }, START_TIMEOUT_MS + 30_000);
+});

@@ -1,6 +1,7 @@
 /**
  * The example app the sandbox synthesizes: one stack with `OutboundCaller`
- * and its defaults (IAM auth, a new REST API, a new ledger table), with
+ * and its defaults (IAM auth unless `--auth` names another mode, a new REST
+ * API, a new ledger table), with
  * fixed example ids. Synthesized in-process; the handler asset is the
  * pre-built bundle from assets/, so neither esbuild nor Docker runs here.
  */
@@ -9,7 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { OutboundCaller } from '../../src';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type { SandboxAuth } from './local-credentials';
+import { CallerAuthorization, OutboundCaller } from '../../src';
 import { ACCOUNT, CONTACT_FLOW_ID, INSTANCE_ID, REGION, SOURCE_PHONE_NUMBER } from '../support/ids';
 
 /** Fixed example ids, shaped like the real ones. */
@@ -46,18 +49,22 @@ export interface SynthResult {
 }
 
 /** Builds the example stack in `app`. */
-export function exampleStack(app: App): Stack {
-  return exampleStackWithCaller(app).stack;
+export function exampleStack(app: App, auth: SandboxAuth = 'iam'): Stack {
+  return exampleStackWithCaller(app, auth).stack;
 }
 
-function exampleStackWithCaller(app: App): { stack: Stack; caller: OutboundCaller } {
+function exampleStackWithCaller(app: App, auth: SandboxAuth): { stack: Stack; caller: OutboundCaller } {
   const stack = new Stack(app, EXAMPLE.stackName, {
     env: { account: EXAMPLE.account, region: EXAMPLE.region },
   });
+  const authorization = auth === 'api-key' ? CallerAuthorization.apiKey()
+    : auth === 'cognito' ? CallerAuthorization.cognito([new cognito.UserPool(stack, 'Callers')])
+      : CallerAuthorization.iam();
   const caller = new OutboundCaller(stack, 'Caller', {
     instanceId: EXAMPLE.instanceId,
     contactFlowId: EXAMPLE.contactFlowId,
     sourcePhoneNumber: EXAMPLE.sourcePhoneNumber,
+    authorization,
   });
   return { stack, caller };
 }
@@ -66,11 +73,11 @@ function exampleStackWithCaller(app: App): { stack: Stack; caller: OutboundCalle
  * Synthesizes the example app into a temporary cloud assembly, returns the
  * stack's template and removes the assembly again.
  */
-export function synthExampleTemplate(): SynthResult {
+export function synthExampleTemplate(auth: SandboxAuth = 'iam'): SynthResult {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-sandbox-'));
   try {
     const app = new App({ outdir });
-    const { stack, caller } = exampleStackWithCaller(app);
+    const { stack, caller } = exampleStackWithCaller(app, auth);
     const openApi = stack.resolve(caller.openApiDocument()) as Record<string, unknown>;
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;

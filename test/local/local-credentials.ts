@@ -31,6 +31,10 @@ export interface LocalApiKey {
   readonly id: string;
 }
 
+/** The authorization modes the sandbox can run its example with (`npx projen sandbox --auth <mode>`). */
+export const SANDBOX_AUTH_MODES = ['iam', 'api-key', 'cognito'] as const;
+export type SandboxAuth = typeof SANDBOX_AUTH_MODES[number];
+
 export const LOCAL_API_KEYS: readonly LocalApiKey[] = [
   { value: 'local-sandbox-api-key-0000000000000001', id: 'sbxkey0001' },
   { value: 'local-sandbox-api-key-0000000000000002', id: 'sbxkey0002' },

@@ -35,7 +35,7 @@ import {
 import { CONNECT_ERRORS, ConnectSimulator, DEFAULT_QUOTA, type SimContactEvent } from './connect-simulator';
 import { createLocalDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import type { CfnResource, CfnTemplate } from './example-app';
-import { localAuthentication, type FrontAuthentication } from './local-credentials';
+import { localAuthentication, SANDBOX_AUTH_MODES, type FrontAuthentication, type SandboxAuth } from './local-credentials';
 import { HANDLER_BUNDLE, type ProxyHandler } from './proxy-event';
 
 const DEFAULT_PORT = 8787;
@@ -59,6 +59,9 @@ Options:
                     IAM/STS ARN also works; "${NO_CALLER}" sends no credentials). Off by default:
                     every request must be signed (SigV4, service execute-api, the stack's
                     region) with one of the two local key pairs printed at start.
+  --auth <mode>     the example's CallerAuthorization: iam (default; SigV4 with the local key
+                    pairs), api-key (x-api-key with a local key, as the usage plan checks it)
+                    or cognito (Authorization: an ID token of the local user pool)
   --raise-limits    raise the route throttles and the Connect quota to ${RAISED_LIMIT}/s, burst ${RAISED_LIMIT}
                     (for load and fuzz tests that must reach the handler; the defaults are the
                     construct's 2/s, burst 5, and Connect's quota)
@@ -82,6 +85,7 @@ interface Args {
   readonly help: boolean;
   readonly callerHeader: boolean;
   readonly raiseLimits: boolean;
+  readonly auth: SandboxAuth;
 }
 
 class UsageError extends Error {}
@@ -93,6 +97,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let help = false;
   let callerHeader = false;
   let raiseLimits = false;
+  let auth: SandboxAuth = 'iam';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -125,11 +130,19 @@ export function parseArgs(argv: readonly string[]): Args {
       case '--raise-limits':
         raiseLimits = true;
         break;
+      case '--auth': {
+        const mode = value();
+        if (!(SANDBOX_AUTH_MODES as readonly string[]).includes(mode)) {
+          throw new UsageError(`--auth must be one of ${SANDBOX_AUTH_MODES.join(', ')}, got "${mode}"`);
+        }
+        auth = mode as SandboxAuth;
+        break;
+      }
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
-  return { port, dataDir, quiet, help, callerHeader, raiseLimits };
+  return { port, dataDir, quiet, help, callerHeader, raiseLimits, auth };
 }
 
 // --------------------------------------------------------------------- output
@@ -496,7 +509,7 @@ async function main(): Promise<number> {
   const synthStart = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exampleApp = require('./example-app') as typeof import('./example-app');
-  const { template, stackName, functionCode, openApi } = exampleApp.synthExampleTemplate();
+  const { template, stackName, functionCode, openApi } = exampleApp.synthExampleTemplate(args.auth);
   const synthMs = Date.now() - synthStart;
   if (shuttingDown) return -1; // Ctrl-C while starting: shutdown() stops what has started
   const templateConfig = frontConfigFromTemplate(template);
@@ -675,23 +688,41 @@ async function main(): Promise<number> {
   info();
   const body = JSON.stringify({ DestinationPhoneNumber: EXAMPLE_DESTINATION });
   const [first, second] = authentication.accessKeys;
-  const sign = (key: typeof first): string => `--aws-sigv4 'aws:amz:${names.region}:execute-api' --user '${key.accessKeyId}:${key.secretAccessKey}'`;
-  info(`Credentials (SigV4, service execute-api, region ${names.region}; every request must be signed, as in AWS):`);
-  for (const key of authentication.accessKeys) {
-    info(`  ${key.arn.padEnd(40)} AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`);
+  const [firstKey, secondKey] = authentication.apiKeys;
+  const tokens = { sandbox: authentication.userPool.issueIdToken('sandbox'), alice: authentication.userPool.issueIdToken('alice') };
+  // How a request proves who it is in this mode, as curl arguments.
+  const sign = (key: typeof first): string => args.auth === 'api-key' ? `-H 'x-api-key: ${firstKey.value}'`
+    : args.auth === 'cognito' ? `-H 'Authorization: ${tokens.sandbox}'`
+      : `--aws-sigv4 'aws:amz:${names.region}:execute-api' --user '${key.accessKeyId}:${key.secretAccessKey}'`;
+  if (args.auth === 'api-key') {
+    info('Credentials (--auth api-key: every request needs x-api-key with one of these keys, as the usage plan checks it):');
+    for (const key of authentication.apiKeys) info(`  api key id ${key.id}   x-api-key: ${key.value}`);
+  } else if (args.auth === 'cognito') {
+    info(`Credentials (--auth cognito: Authorization carries an ID token of the local user pool ${authentication.userPool.poolId}, valid 1 hour;`);
+    info('  new ones at GET /_sandbox/info):');
+    for (const [user, token] of Object.entries(tokens)) info(`  ${user.padEnd(8)} ${token}`);
+  } else {
+    info(`Credentials (SigV4, service execute-api, region ${names.region}; every request must be signed, as in AWS):`);
+    for (const key of authentication.accessKeys) {
+      info(`  ${key.arn.padEnd(40)} AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`);
+    }
   }
   info(args.callerHeader
     ? `  --caller-header is on: a request with '${CALLER_HEADER}: <name>' needs no signature (user/<name>; '${NO_CALLER}' → 403)`
-    : `  (unsigned → 403 FORBIDDEN, as the deployed API answers; --caller-header also accepts '${CALLER_HEADER}: <name>')`);
+    : `  (${{ 'iam': 'unsigned → 403', 'api-key': 'without x-api-key → 403', 'cognito': 'without a token → 401' }[args.auth]} `
+      + 'FORBIDDEN, as the deployed API answers; '
+      + `--caller-header also accepts '${CALLER_HEADER}: <name>')`);
   info(`  OpenAPI 3.1 document of this API: ${front.url}/openapi.json`);
   info();
-  info('Place a call (curl signs it: --aws-sigv4):');
+  info(args.auth === 'iam' ? 'Place a call (curl signs it: --aws-sigv4):' : 'Place a call:');
   info(`  curl -i -X PUT ${apiUrl} ${sign(first)} -H 'Content-Type: application/json' -H 'Idempotency-Key: ${EXAMPLE_KEY}' -d '${body}'`);
   info('Replay it: run the same command again → 200, the same body byte for byte, Idempotent-Replayed: true.');
   if (statusRoute) {
     info(`Look the call up: curl -i ${sign(first)} ${front.url}${statusRoute.path.replace(/\{\w+\}$/, '<id from the answer>')}`);
   }
-  info(`Call as another caller (keys are scoped per caller): sign with ${second.accessKeyId} (${second.arn})`);
+  info(args.auth === 'api-key' ? `Call as another caller (keys are scoped per caller): x-api-key: ${secondKey.value} (${secondKey.id})`
+    : args.auth === 'cognito' ? 'Call as another caller (keys are scoped per caller): alice\'s ID token above'
+      : `Call as another caller (keys are scoped per caller): sign with ${second.accessKeyId} (${second.arn})`);
   info('Make Connect fail the next call, then place a call with a new Idempotency-Key:');
   info(`  curl -X POST ${front.url}/_sandbox/connect/fail-next -d '{"error":"ResourceNotFoundException"}'`);
   info(`  (any of ${Object.keys(CONNECT_ERRORS).join(', ')})`);

@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -19,7 +19,7 @@ import { buildHandler } from './private/handler';
 import { buildLedgerTable } from './private/ledger-table';
 import { openApiDocument, OpenApiOptions } from './private/openapi';
 import { resolveProps } from './private/resolve-props';
-import { addRoutes, addUsagePlan, buildRestApi } from './private/rest-api';
+import { addRoutes, addUsagePlan, buildRestApi, openApiOptions } from './private/rest-api';
 
 /** Request rate limits for the route. */
 export interface OutboundCallerThrottle {
@@ -325,34 +325,7 @@ export class OutboundCaller extends Construct {
     this.usagePlan = access.usagePlan;
     this.apiKey = access.apiKey;
     this.url = this.api.deploymentStage.urlForPath(ROUTES.placeCall);
-    const stack = Stack.of(this);
-    this.openApi = {
-      authModes: [resolved.authorization.mode],
-      callStatus: resolved.callStatus,
-      serverUrl: Fn.join('', [
-        'https://', this.api.restApiId, '.execute-api.', stack.region, '.', stack.urlSuffix, '/', this.api.deploymentStage.stageName,
-      ]),
-      cognitoProviderArns: resolved.authorization.userPools?.map((pool) => pool.userPoolArn),
-      configuration: {
-        instanceId: resolved.instance.instanceId,
-        defaults: {
-          ContactFlowId: resolved.contactFlowId,
-          ...(resolved.queueId !== undefined ? { QueueId: resolved.queueId } : {}),
-          ...(resolved.sourcePhoneNumber !== undefined ? { SourcePhoneNumber: resolved.sourcePhoneNumber } : {}),
-        },
-        allowedContactFlowIds: [resolved.contactFlowId, ...resolved.allowedContactFlowIds],
-        allowedQueueIds: [...(resolved.queueId !== undefined ? [resolved.queueId] : []), ...resolved.allowedQueueIds],
-        allowedSourcePhoneNumbers: [
-          ...(resolved.sourcePhoneNumber !== undefined ? [resolved.sourcePhoneNumber] : []), ...resolved.allowedSourcePhoneNumbers,
-        ],
-        allowedDestinationCountries: resolved.allowedDestinationCountries ?? '*',
-        blockPremiumRateNumbers: resolved.blockPremiumRateNumbers,
-        allowCampaignCalls: resolved.allowCampaignCalls,
-        authorization: resolved.authorization.mode,
-        idempotencyWindowSeconds: resolved.idempotencyWindowSeconds,
-        throttle: resolved.throttle,
-      },
-    };
+    this.openApi = openApiOptions(this, this.api, resolved);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { IResolvable, Token } from 'aws-cdk-lib';
+import { Fn, IResolvable, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +7,7 @@ import { CallerAuthorization, CallerAuthorizationMode } from '../caller-authoriz
 import { acknowledge, LOG_GROUP_ENCRYPTION } from './acknowledgements';
 import { ROUTES } from './contract';
 import { addErrorGatewayResponses } from './gateway-responses';
+import type { OpenApiOptions } from './openapi';
 import { outboundVoiceRequestSchema } from './request-schema';
 import type { ResolvedProps, Throttle } from './resolve-props';
 
@@ -215,4 +216,36 @@ export function addUsagePlan(
   const apiKey = new apigw.ApiKey(scope, 'ApiKey', { description: 'OutboundCaller caller key' });
   usagePlan.addApiKey(apiKey);
   return { usagePlan, apiKey };
+}
+
+/** What the OpenAPI document of this construct's API says: its stage URL, auth mode, defaults and allow-lists. */
+export function openApiOptions(scope: Construct, api: apigw.IRestApi, resolved: ResolvedProps): OpenApiOptions {
+  const stack = Stack.of(scope);
+  return {
+    authModes: [resolved.authorization.mode],
+    callStatus: resolved.callStatus,
+    serverUrl: Fn.join('', [
+      'https://', api.restApiId, '.execute-api.', stack.region, '.', stack.urlSuffix, '/', api.deploymentStage.stageName,
+    ]),
+    cognitoProviderArns: resolved.authorization.userPools?.map((pool) => pool.userPoolArn),
+    configuration: {
+      instanceId: resolved.instance.instanceId,
+      defaults: {
+        ContactFlowId: resolved.contactFlowId,
+        ...(resolved.queueId !== undefined ? { QueueId: resolved.queueId } : {}),
+        ...(resolved.sourcePhoneNumber !== undefined ? { SourcePhoneNumber: resolved.sourcePhoneNumber } : {}),
+      },
+      allowedContactFlowIds: [resolved.contactFlowId, ...resolved.allowedContactFlowIds],
+      allowedQueueIds: [...(resolved.queueId !== undefined ? [resolved.queueId] : []), ...resolved.allowedQueueIds],
+      allowedSourcePhoneNumbers: [
+        ...(resolved.sourcePhoneNumber !== undefined ? [resolved.sourcePhoneNumber] : []), ...resolved.allowedSourcePhoneNumbers,
+      ],
+      allowedDestinationCountries: resolved.allowedDestinationCountries ?? '*',
+      blockPremiumRateNumbers: resolved.blockPremiumRateNumbers,
+      allowCampaignCalls: resolved.allowCampaignCalls,
+      authorization: resolved.authorization.mode,
+      idempotencyWindowSeconds: resolved.idempotencyWindowSeconds,
+      throttle: resolved.throttle,
+    },
+  };
 }

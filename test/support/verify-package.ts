@@ -6,8 +6,9 @@
  * synthesizes with no esbuild and no Docker on its PATH, its Lambda assets the
  * shipped bundles byte for byte (nothing is bundled at synth). It does so
  * twice: against the oldest aws-cdk-lib the peer dependency allows (npm refuses
- * the install if the floor is wrong) and against the latest. Exits non-zero
- * with the reason otherwise.
+ * the install if the floor is wrong) and against the latest. Before that, the
+ * Python (wheel and sdist), Java and Go packages must exist, each carrying this
+ * tarball byte for byte. Exits non-zero with the reason otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -41,6 +42,25 @@ if (JSON.stringify(JSON.parse(shippedDocument)) !== JSON.stringify(generatedDocu
   throw new Error('openapi.json in the tarball is not the OpenAPI 3.1 document the compiled code generates: run projen compile');
 }
 console.log(`verify-package: openapi.json (OpenAPI 3.1.0, ${Buffer.byteLength(shippedDocument)} bytes) is current.`);
+
+// The other languages' packages: the wheel and the sdist, the Maven jar and the Go module each exist and
+// carry this very tarball (pre-built bundles included) for the jsii runtime, so no consumer bundles anything.
+const npmBytes = fs.readFileSync(tarball);
+const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
+const embedded = path.basename(tarball);
+const artifacts: Array<[string, RegExp, (file: string) => Buffer]> = [
+  ['python wheel', /^python\/[^/]+-py3-none-any\.whl$/, (file) => zipMember(file, `cdk_connect_outbound_caller/_jsii/${embedded}`)],
+  ['python sdist', /^python\/[^/]+\.tar\.gz$/, (file) => execFileSync('tar', ['-xzOf', file, '--wildcards', `*/_jsii/${embedded}`], { maxBuffer: MAX_ARTIFACT_BYTES })],
+  ['java jar', /^java\/.+\/cdk-connect-outbound-caller-[^/]+\d\.jar$/, (file) => zipMember(file, `io/github/example/cdk/connect/outboundcaller/${embedded}`)],
+  ['go module', /^go\/cdkconnectoutboundcaller\/jsii\/[^/]+\.tgz$/, (file) => fs.readFileSync(file)],
+];
+const distFiles = (fs.readdirSync(path.join(root, 'dist'), { recursive: true }) as string[]).map((name) => name.split(path.sep).join('/'));
+for (const [what, pattern, embeddedTarball] of artifacts) {
+  const found = distFiles.filter((name) => pattern.test(name));
+  if (found.length !== 1) fail(`expected one ${what} in dist/ (${pattern}), found ${found.length}: run projen package-all`);
+  if (!embeddedTarball(path.join(root, 'dist', found[0])).equals(npmBytes)) fail(`the ${what} dist/${found[0]} does not carry ${embedded} byte for byte`);
+}
+console.log(`verify-package: ${artifacts.map(([what]) => what).join(', ')} built, each carrying ${embedded} byte for byte.`);
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const floor = (range: string) => /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1]
@@ -110,6 +130,12 @@ function synthesizeWith(label: string, cdkVersion: string, constructsVersion: st
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** One member of a zip (a wheel, a jar), read with Python's zipfile: python3 is already a prerequisite of the build. */
+function zipMember(zip: string, member: string): Buffer {
+  return execFileSync('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', zip, member],
+    { maxBuffer: MAX_ARTIFACT_BYTES });
 }
 
 function fail(message: string): never {

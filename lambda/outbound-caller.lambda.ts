@@ -60,9 +60,11 @@ const connect = new ConnectClient({
   maxAttempts: 4,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
 });
-// Status lookups: one attempt, a short budget. A throttled lookup is not retried
-// (that would spend more of Connect's quota); the answer is flagged stale instead.
-const connectLookup = new ConnectClient({
+// Status lookups and the lost-call search: one attempt, a short budget. A throttled lookup is not retried
+// (that would spend more of Connect's quota); the answer is flagged stale instead. Made on first use, not at
+// cold start: most containers only place calls and never need it.
+let lookupClient: ConnectClient | undefined;
+const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
   ...awsClientConfig('Connect'),
   maxAttempts: 1,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
@@ -158,7 +160,7 @@ async function placeCall(
   if (outcome.takenOver) {
     log.warn('stale claim taken over: an earlier attempt may have placed the call', { search: Boolean(searchKey) });
     if (searchKey && digest) {
-      const search = await findPlacedContact(connectLookup, {
+      const search = await findPlacedContact(connectLookup(), {
         instanceId: config.policy.instanceId,
         key: searchKey,
         digest,
@@ -280,7 +282,7 @@ async function converge(
   }
   // Someone else looked it up within the interval: answer what is recorded.
   if (!leased) return { ...stored.view, stale: staleNow };
-  const result = await describeCall(connectLookup, config.policy.instanceId, contactId, LOOKUP_BUDGET_MS);
+  const result = await describeCall(connectLookup(), config.policy.instanceId, contactId, LOOKUP_BUDGET_MS);
   if (!result.ok) {
     log.warn('status lookup failed', { contactId, reason: result.reason, errorType: result.errorType });
     await recordLookupFailure(dynamodb, config.tableName, contactId).catch((error: unknown) => {

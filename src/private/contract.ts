@@ -14,6 +14,10 @@ export const ROUTES = {
   placeCall: '/contact/outbound-voice',
   /** Answers a call's status (with call status on). */
   callStatus: '/contact/outbound-voice/{contactId}',
+  /** Submits a batch of calls (with batch calls on). */
+  batches: '/contact/outbound-voice/batches',
+  /** A batch's status (GET) and its cancellation (DELETE). */
+  batch: '/contact/outbound-voice/batches/{batchId}',
 } as const;
 
 /** Environment variables the construct writes and the handlers read (at cold start). */
@@ -39,7 +43,59 @@ export const ENV = {
   statusLookupIntervalSeconds: 'STATUS_LOOKUP_INTERVAL_SECONDS',
   /** Searchable contact attribute that carries a digest of the ClientToken; unset: no search. */
   contactSearchAttribute: 'CONTACT_SEARCH_ATTRIBUTE',
+  /** URL of the dispatch queue; set: batch calls on (both functions), unset: the batch routes answer 404. */
+  batchQueueUrl: 'BATCH_QUEUE_URL',
+  /** Calls per second the dispatcher places, whatever its concurrency (a number > 0). */
+  batchDialRate: 'BATCH_DIAL_RATE',
 } as const;
+
+/**
+ * Batch calls (docs/batches.md): the limits the handler enforces on
+ * `POST /contact/outbound-voice/batches`, the throttle the construct gives that
+ * route, and the timings of the dispatch queue the construct must respect.
+ */
+export const BATCH = {
+  /** Calls in one batch, at least and at most. */
+  calls: { min: 1, max: 1000 },
+  /** Request bodies of the batch route over this many bytes are refused (413): 1,000 calls of about 1 KiB. */
+  bodyBytes: 1024 * 1024,
+  /** The ClientTokens of one batch together, in UTF-8 bytes (the batch record lists them; DynamoDB items hold 400 KB). */
+  clientTokensBytes: 256 * 1024,
+  /** NotBefore at most this far ahead (35 days). */
+  maxNotBeforeAheadSeconds: 35 * 24 * 3600,
+  /** A NotBefore this much in the past is still taken as "now" (clock skew), older is refused. */
+  notBeforeSkewSeconds: 60,
+  /** Without NotAfter, undialled calls expire this long after NotBefore (or submission): 24 hours. */
+  defaultLifetimeSeconds: 24 * 3600,
+  /** NotAfter at most this long after NotBefore (or submission): the ledger's and Connect's 7-day token memory. */
+  maxLifetimeSeconds: 7 * 24 * 3600,
+  /** The dispatcher's default dial rate: Connect's default quota is 2/s; the synchronous route keeps the other 1/s. */
+  defaultDialRatePerSecond: 1,
+  /** API Gateway throttle of the batch routes (submit, status, cancel): each submission may carry 1,000 calls. */
+  routeThrottle: { rateLimit: 1, burstLimit: 2 },
+  /**
+   * SQS DelaySeconds is at most 900: a longer wait (NotBefore, calling hours) is a chain of wake-ups,
+   * each re-queued by the dispatcher with the time still left, at most this long.
+   */
+  maxWakeUpDelaySeconds: 900,
+  /**
+   * A dispatcher's claim on a call (DIALING) is taken over by a redelivered message after this long:
+   * shorter than Connect's shortest ring timeout (15 s), like the synchronous route's claim.
+   */
+  claimLeaseSeconds: 10,
+  /** The dispatcher function's timeout; the queue's visibility timeout must be at least 6 times it (AWS's advice for SQS event sources). */
+  dispatcherTimeoutSeconds: 30,
+  /** Messages per dispatcher invocation (SQS event source batch size). */
+  eventBatchSize: 10,
+  /** Receives of one message before SQS moves it to the dead-letter queue. */
+  maxReceiveCount: 5,
+  /** A batch id in the status and cancel routes: a UUID. */
+  batchIdPattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+} as const;
+
+/** The state of one call of a batch, as GET on the batch reports it. The last four are final. */
+export const BATCH_CALL_STATES = ['SCHEDULED', 'QUEUED', 'DIALING', 'PLACED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
+export type BatchCallState = typeof BATCH_CALL_STATES[number];
 
 /**
  * When the status route asks Connect about a call whose events did not come
@@ -149,6 +205,47 @@ export const LEDGER = {
   callStatusKind: 'CALL_STATUS',
   /** `pk` prefix of a call's status item. */
   callStatusKeyPrefix: 'contact#',
+  /**
+   * Attributes a batch call's idempotency record carries besides `record`'s
+   * (docs/batches.md). `request` (the normalised call, with its phone numbers)
+   * is removed when the call is final.
+   */
+  batchCall: {
+    batchId: 'batchId',
+    request: 'request',
+    clientToken: 'clientToken',
+    callerHash: 'callerHash',
+    /** When the call may be dialled (epoch ms): NotBefore, or when the callee's calling hours open. */
+    dueAt: 'dueAt',
+    /** When an undialled call expires (epoch ms). */
+    notAfter: 'notAfter',
+    /** Dial attempts that ended without a final answer (LimitExceeded, unknown outcome). */
+    attempts: 'attempts',
+    /** The error code of a FAILED call. */
+    errorCode: 'errorCode',
+  },
+  /** Statuses of a batch call's record besides `recordStatus`' (COMPLETED is PLACED). */
+  batchCallStatus: {
+    queued: 'QUEUED', dialing: 'DIALING', failed: 'FAILED', expired: 'EXPIRED', cancelled: 'CANCELLED',
+  },
+  /** A batch's own item: `pk` is `batch#<batchId>`. */
+  batch: {
+    kind: 'kind',
+    callerHash: 'callerHash',
+    createdAt: 'createdAt',
+    notBefore: 'notBefore',
+    notAfter: 'notAfter',
+    /** The accepted calls' ClientTokens, in submission order. */
+    clientTokens: 'clientTokens',
+    /** The accepted calls' record keys (`pk`), in the same order. */
+    callKeys: 'callKeys',
+  },
+  batchKind: 'BATCH',
+  batchKeyPrefix: 'batch#',
+  /** `pk` of the dispatcher's pacing item (a shared schedule of dial slots). */
+  pacerKey: 'pacer#dispatcher',
+  /** Attribute of the pacing item: the next free dial slot (epoch ms). */
+  pacerNextSlot: 'nextSlot',
 } as const;
 
 /** Only API Gateway answers this code: a 4xx it refused for a reason no other code names. */
@@ -255,9 +352,21 @@ export function sameConnectId(a: string, b: string): boolean {
 }
 
 /** The error codes the handler itself answers on each route (API Gateway's own answers are in gateway-responses.ts). */
-export const ROUTE_ERRORS: { readonly placeCall: readonly ErrorCode[]; readonly callStatus: readonly ErrorCode[] } = {
+export const ROUTE_ERRORS: {
+  readonly placeCall: readonly ErrorCode[];
+  readonly callStatus: readonly ErrorCode[];
+  readonly submitBatch: readonly ErrorCode[];
+  readonly batch: readonly ErrorCode[];
+} = {
   placeCall: Object.keys(ERROR_STATUS) as ErrorCode[],
   callStatus: ['VALIDATION_ERROR', 'FORBIDDEN', 'RESOURCE_NOT_FOUND', 'INTERNAL_ERROR', 'LEDGER_UNAVAILABLE'],
+  /** A refused call inside an accepted batch is reported in the 202 answer, not as the answer's status. */
+  submitBatch: [
+    'VALIDATION_ERROR', 'FORBIDDEN', 'RESOURCE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE',
+    'INTERNAL_ERROR', 'UPSTREAM_ERROR', 'LEDGER_UNAVAILABLE',
+  ],
+  /** GET (status) and DELETE (cancel) of one batch. */
+  batch: ['VALIDATION_ERROR', 'FORBIDDEN', 'RESOURCE_NOT_FOUND', 'INTERNAL_ERROR', 'LEDGER_UNAVAILABLE'],
 };
 
 /** Codes whose answers may carry `Retry-After` (whole seconds). */

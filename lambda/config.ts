@@ -7,6 +7,7 @@
  * contract (src/private/contract.ts).
  */
 import type { RequestPolicy } from './request';
+import { callingHoursPolicyProblems, type CallingHoursPolicy } from '../src/private/calling-hours-policy';
 import {
   ALL_COUNTRIES, AUTH_MODES, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, STATUS_LOOKUP, type AuthMode,
 } from '../src/private/contract';
@@ -29,6 +30,10 @@ export interface HandlerConfig {
    * ClientToken, so a call whose record was lost can be found again; undefined: off.
    */
   readonly contactSearchAttribute?: string;
+  /** The calling-hours policy (README, "Calling hours"); undefined: calls at any time. */
+  readonly callingHours?: CallingHoursPolicy;
+  /** Whether the synchronous route refuses calls outside the calling hours (403 OUTSIDE_CALLING_HOURS). */
+  readonly callingHoursOnSyncRoute: boolean;
 }
 
 const GUID = new RegExp(PATTERNS.guid);
@@ -94,6 +99,22 @@ class EnvReader {
       this.problems.push(`${ENV.instanceId} must be a Connect instance id (1-100 characters), got "${instanceId}"`);
     }
     return instanceId;
+  }
+
+  /** The calling-hours policy (JSON), checked like the construct checks it; undefined when unset. */
+  callingHours(): CallingHoursPolicy | undefined {
+    const text = this.optional(ENV.callingHours);
+    if (text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.problems.push(`${ENV.callingHours} must be JSON, got "${text.slice(0, 80)}"`);
+      return undefined;
+    }
+    const problems = callingHoursPolicyProblems(value);
+    this.problems.push(...problems.map((problem) => `${ENV.callingHours} ${problem}`));
+    return problems.length === 0 ? value as CallingHoursPolicy : undefined;
   }
 
   metricsNamespace(): string {
@@ -162,8 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   if (contactSearchAttribute !== undefined && !new RegExp(PATTERNS.searchableAttributeKey).test(contactSearchAttribute)) {
     read.problems.push(`${ENV.contactSearchAttribute} must be an attribute key of 1-100 letters, digits, "_" or "-", got "${contactSearchAttribute}"`);
   }
+  const callingHours = read.callingHours();
+  // The construct writes both; on by default with a policy, as the construct's enforceOnSyncRoute is.
+  const callingHoursOnSyncRoute = read.flag(ENV.callingHoursSync, read.optional(ENV.callingHours) !== undefined);
+  if (callingHoursOnSyncRoute && read.optional(ENV.callingHours) === undefined) {
+    read.problems.push(`${ENV.callingHoursSync} is "true" but ${ENV.callingHours} is not set: there is no policy to enforce`);
+  }
   read.throwIfAny();
   return {
+    ...(callingHours ? { callingHours } : {}),
+    callingHoursOnSyncRoute,
     callStatus,
     statusLookupAfterMs,
     statusLookupIntervalMs,

@@ -47,6 +47,10 @@ export const ENV = {
   batchQueueUrl: 'BATCH_QUEUE_URL',
   /** Calls per second the dispatcher places, whatever its concurrency (a number > 0). */
   batchDialRate: 'BATCH_DIAL_RATE',
+  /** The calling-hours policy, JSON (calling-hours-policy.ts); unset: no calling hours. */
+  callingHours: 'CALLING_HOURS',
+  /** "true": the synchronous route refuses calls outside the calling hours (403 OUTSIDE_CALLING_HOURS). */
+  callingHoursSync: 'CALLING_HOURS_SYNC',
 } as const;
 
 /**
@@ -145,6 +149,8 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   DESTINATION_NOT_ALLOWED: 403,
   OUTBOUND_CONTACT_NOT_PERMITTED: 403,
+  /** The callee's local time is outside the calling hours (with `Retry-After` until they open). */
+  OUTSIDE_CALLING_HOURS: 403,
   RESOURCE_NOT_FOUND: 404,
   IDEMPOTENCY_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -370,7 +376,9 @@ export const ROUTE_ERRORS: {
 };
 
 /** Codes whose answers may carry `Retry-After` (whole seconds). */
-export const RETRY_AFTER_CODES: readonly ErrorCode[] = ['IDEMPOTENCY_IN_PROGRESS', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'LEDGER_UNAVAILABLE'];
+export const RETRY_AFTER_CODES: readonly ErrorCode[] = [
+  'OUTSIDE_CALLING_HOURS', 'IDEMPOTENCY_IN_PROGRESS', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'LEDGER_UNAVAILABLE',
+];
 
 /** Header names of the HTTP contract. */
 export const HEADERS = {
@@ -380,7 +388,7 @@ export const HEADERS = {
   requestId: 'x-request-id',
   /** Response: `true` on a replay. */
   replayed: 'Idempotent-Replayed',
-  /** Response: whole seconds, on 409, 429 and some 5xx answers. */
+  /** Response: whole seconds, on 409, 429, OUTSIDE_CALLING_HOURS and some 5xx answers. */
   retryAfter: 'Retry-After',
 } as const;
 

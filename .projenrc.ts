@@ -73,6 +73,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Handler runtime libraries: esbuild inlines them into assets/, so they are devDependencies.
     '@aws-sdk/client-connect@^3',
     '@aws-sdk/client-dynamodb@^3',
+    // The dispatch queue of batch calls (docs/batches.md).
+    '@aws-sdk/client-sqs@^3',
     'libphonenumber-js@^1.12',
     // The time zones of phone-number prefixes (libphonenumber's timezone map), read at build time by
     // lambda/phone-timezones.ts; only its data file is used. Pinned: the generated index is compared with it.
@@ -184,6 +186,8 @@ const phoneTimezonesTask = project.addTask('bundle:phone-timezones', {
 });
 handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');
+// Batch calls: places queued calls at the configured rate (docs/batches.md).
+handlerEntry('batch-dispatcher', 'BatchDispatcherFunction');
 project.tasks.tryFind('bundle')!.prependSpawn(phoneTimezonesTask);
 project.tasks.tryFind('bundle')!.prependSpawn(phoneMetadataTask);
 

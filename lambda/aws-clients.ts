@@ -17,7 +17,7 @@
 import { sharedLambdaCredentials, type CredentialsProvider } from './credentials';
 
 /** The SDK's service ids of the clients the handlers make. */
-export type ServiceId = 'Connect' | 'DynamoDB';
+export type ServiceId = 'Connect' | 'DynamoDB' | 'SQS';
 
 /** A setting in the environment that the SDK would refuse too. */
 export class ClientConfigError extends Error {

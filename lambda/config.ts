@@ -9,7 +9,7 @@
 import type { RequestPolicy } from './request';
 import { callingHoursPolicyProblems, type CallingHoursPolicy } from '../src/private/calling-hours-policy';
 import {
-  ALL_COUNTRIES, AUTH_MODES, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, STATUS_LOOKUP, type AuthMode,
+  ALL_COUNTRIES, AUTH_MODES, BATCH, ENV, LIMITS, MAX_IDEMPOTENCY_WINDOW_SECONDS, METRICS, PATTERNS, STATUS_LOOKUP, type AuthMode,
 } from '../src/private/contract';
 
 export interface HandlerConfig {
@@ -34,6 +34,16 @@ export interface HandlerConfig {
   readonly callingHours?: CallingHoursPolicy;
   /** Whether the synchronous route refuses calls outside the calling hours (403 OUTSIDE_CALLING_HOURS). */
   readonly callingHoursOnSyncRoute: boolean;
+  /** Batch calls (docs/batches.md): the dispatch queue and the dispatcher's dial rate; undefined: off. */
+  readonly batch?: BatchConfig;
+}
+
+export interface BatchConfig {
+  readonly queueUrl: string;
+  /** Calls per second the dispatcher places, all its instances together. */
+  readonly dialRatePerSecond: number;
+  /** The longest one wake-up sleeps (seconds, at most SQS's 900). */
+  readonly maxWakeUpSeconds: number;
 }
 
 const GUID = new RegExp(PATTERNS.guid);
@@ -192,8 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   if (callingHoursOnSyncRoute && read.optional(ENV.callingHours) === undefined) {
     read.problems.push(`${ENV.callingHoursSync} is "true" but ${ENV.callingHours} is not set: there is no policy to enforce`);
   }
+  const batch = batchConfig(read);
   read.throwIfAny();
   return {
+    ...(batch ? { batch } : {}),
     ...(callingHours ? { callingHours } : {}),
     callingHoursOnSyncRoute,
     callStatus,
@@ -206,6 +218,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     idempotencyWindowSeconds,
     metricsNamespace: read.metricsNamespace(),
   };
+}
+
+function batchConfig(read: EnvReader): BatchConfig | undefined {
+  const queueUrl = read.optional(ENV.batchQueueUrl);
+  if (queueUrl === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+\/\S+$/.test(queueUrl)) read.problems.push(`${ENV.batchQueueUrl} must be an SQS queue URL, got "${queueUrl}"`);
+  const rateText = read.optional(ENV.batchDialRate) ?? String(BATCH.defaultDialRatePerSecond);
+  const dialRatePerSecond = Number(rateText);
+  if (!Number.isFinite(dialRatePerSecond) || dialRatePerSecond <= 0 || dialRatePerSecond > 1000) {
+    read.problems.push(`${ENV.batchDialRate} must be a number of calls per second above 0 and at most 1000, got "${rateText}"`);
+  }
+  const wakeText = read.optional(ENV.batchMaxWakeUpSeconds) ?? String(BATCH.maxWakeUpDelaySeconds);
+  const maxWakeUpSeconds = Number(wakeText);
+  if (!Number.isInteger(maxWakeUpSeconds) || maxWakeUpSeconds < 1 || maxWakeUpSeconds > BATCH.maxWakeUpDelaySeconds) {
+    read.problems.push(`${ENV.batchMaxWakeUpSeconds} must be a whole number of seconds from 1 to ${BATCH.maxWakeUpDelaySeconds}, got "${wakeText}"`);
+  }
+  return { queueUrl, dialRatePerSecond, maxWakeUpSeconds };
 }
 
 /** Configuration of the status function (contact events to call status). */

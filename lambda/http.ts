@@ -54,7 +54,9 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
  * Content type, size, base64 and JSON: returns the parsed body or throws the
  * ApiError the contract names (415, 413, 400).
  */
-export function readJsonBody(event: Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded'>): unknown {
+export function readJsonBody(
+  event: Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded'>, maxBytes: number = MAX_BODY_BYTES,
+): unknown {
   const contentType = header(event, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
@@ -66,8 +68,8 @@ export function readJsonBody(event: Pick<APIGatewayProxyEvent, 'headers' | 'body
 
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) {
-    throw new ApiError('PAYLOAD_TOO_LARGE', `The body is ${bytes.length} bytes; the limit is ${MAX_BODY_BYTES} bytes.`);
+  if (bytes.length > maxBytes) {
+    throw new ApiError('PAYLOAD_TOO_LARGE', `The body is ${bytes.length} bytes; the limit is ${maxBytes} bytes.`);
   }
   if (bytes.length === 0) {
     throw new ApiError('VALIDATION_ERROR', 'The body is empty: send a JSON object.', [
@@ -106,10 +108,10 @@ export function successBody(contactId: string, createdAt: string): string {
   return JSON.stringify({ success: true, data: { id: contactId, created_at: createdAt } });
 }
 
-export function successResponse(body: string, requestId: string, replayed: boolean): APIGatewayProxyResult {
+export function successResponse(body: string, requestId: string, replayed: boolean, statusCode = 200): APIGatewayProxyResult {
   const headers = baseHeaders(requestId);
   if (replayed) headers['idempotent-replayed'] = 'true';
-  return { statusCode: 200, headers, body };
+  return { statusCode, headers, body };
 }
 
 export function errorResponse(error: ApiError, requestId: string): APIGatewayProxyResult {

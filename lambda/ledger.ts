@@ -164,7 +164,7 @@ export class Ledger {
       Key: { [PK]: { S: claim.pk } },
       UpdateExpression:
         `SET #status = :completed, ${R.contactId} = :contactId, ${R.createdAt} = :createdAt,`
-        + ` ${R.responseBody} = :body, ${TTL} = :expiresAt REMOVE ${R.deadline}`,
+        + ` ${R.responseBody} = :body, ${TTL} = :expiresAt REMOVE ${R.deadline}, ${LEDGER.batchCall.request}`,
       ConditionExpression: `${R.claimId} = :claimId`,
       ExpressionAttributeNames: { '#status': R.status },
       ExpressionAttributeValues: {
@@ -225,8 +225,8 @@ export class Ledger {
   }
 }
 
-/** What the old item says about this request. */
-function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
+/** What the old item says about this request (also for a batch call's claim: docs/batches.md). */
+export function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
   const sameRequest = old[R.fingerprint]?.S === requestFingerprint;
   if (old[R.status]?.S === COMPLETED) {
     if (!sameRequest) return { kind: 'key-reused' };

@@ -51,6 +51,11 @@ export const ENV = {
   callingHours: 'CALLING_HOURS',
   /** "true": the synchronous route refuses calls outside the calling hours (403 OUTSIDE_CALLING_HOURS). */
   callingHoursSync: 'CALLING_HOURS_SYNC',
+  /**
+   * The longest one wake-up of a waiting batch call sleeps, in seconds (1-900; default 900, SQS's
+   * limit). The construct leaves it unset; the sandbox and the tests lower it to move a controlled clock.
+   */
+  batchMaxWakeUpSeconds: 'BATCH_MAX_WAKE_UP_SECONDS',
 } as const;
 
 /**
@@ -213,12 +218,12 @@ export const LEDGER = {
   callStatusKeyPrefix: 'contact#',
   /**
    * Attributes a batch call's idempotency record carries besides `record`'s
-   * (docs/batches.md). `request` (the normalised call, with its phone numbers)
+   * (docs/batches.md). `callRequest` (the normalised call, with its phone numbers)
    * is removed when the call is final.
    */
   batchCall: {
     batchId: 'batchId',
-    request: 'request',
+    request: 'callRequest',
     clientToken: 'clientToken',
     callerHash: 'callerHash',
     /** When the call may be dialled (epoch ms): NotBefore, or when the callee's calling hours open. */

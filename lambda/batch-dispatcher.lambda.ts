@@ -1,0 +1,226 @@
+/**
+ * The batch dispatcher (docs/batches.md): fed by the dispatch queue (SQS event
+ * source, ReportBatchItemFailures). For each call: a dial slot from the pacer,
+ * a claim in the ledger (QUEUED → DIALING, or a stale claim taken over), the
+ * Connect call with the call's derived ClientToken, then `Ledger.complete()`.
+ * Messages are only wake-ups: the ledger decides, so a repeated or late
+ * message never dials a call twice.
+ */
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
+import { parseDispatchMessage, type DispatchMessage } from './batch';
+import { BatchLedger, type DialClaim } from './batch-ledger';
+import { DispatchQueue } from './batch-queue';
+import { newStatusItem } from './call-status';
+import { ConfigError, loadConfig } from './config';
+import { classifyConnectFailure, startOutboundVoiceContact } from './connect';
+import { successBody } from './http';
+import { Ledger, LEDGER_CLIENT_CONFIG } from './ledger';
+import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
+import { maskPhoneNumber } from './masking';
+import { Logger } from './observability';
+import { BATCH, ENV, LEDGER } from '../src/private/contract';
+
+/** Budget of one StartOutboundVoiceContact, inside the claim's lease. */
+const DIAL_BUDGET_MS = 8_000;
+/** A call is not started with less time than this left in the invocation. */
+const INVOCATION_RESERVE_MS = 10_000;
+/** A dial slot this far behind the clock is moved to now (an idle dispatcher banks no burst). */
+const PACER_SLACK_MS = 1_000;
+/** LimitExceeded backoff: 1 s, doubling per attempt, at most 60 s, with ±50 % jitter. */
+const BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
+/** Unknown outcomes (5xx, timeouts) of one call before it is given up as FAILED (UPSTREAM_ERROR). */
+const MAX_UNKNOWN_ATTEMPTS = 5;
+/** A search for an earlier attempt's call gets this long. */
+const LOOKUP_BUDGET_MS = 2_500;
+
+const config = loadConfig();
+if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch dispatcher');
+const batchConfig = config.batch;
+const logger = new Logger({ service: 'batch-dispatcher' });
+const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+// One attempt per dial: a LimitExceeded is re-queued after a backoff, not retried here (pacing stays honest).
+const connect = new ConnectClient({
+  ...awsClientConfig('Connect'),
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: DIAL_BUDGET_MS, throwOnRequestTimeout: true },
+});
+let lookupClient: ConnectClient | undefined;
+const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
+  ...awsClientConfig('Connect'),
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+});
+const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
+const batches = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
+const queue = new DispatchQueue(batchConfig.queueUrl, batchConfig.maxWakeUpSeconds);
+const intervalMs = 1000 / batchConfig.dialRatePerSecond;
+const leaseMs = BATCH.claimLeaseSeconds * 1000;
+
+interface InvocationContext {
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis?(): number;
+}
+
+export async function handler(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
+  const endMs = Date.now() + (context.getRemainingTimeInMillis?.() ?? BATCH.dispatcherTimeoutSeconds * 1000);
+  const log = logger.child({ requestId: context.awsRequestId });
+  const failures: Array<{ itemIdentifier: string }> = [];
+  await Promise.all((event.Records ?? []).map(async (sqsRecord: SQSRecord) => {
+    try {
+      const message = parseDispatchMessage(sqsRecord.body);
+      if (!message) {
+        // Not ours: left to the dead-letter queue for a person to look at.
+        log.error('unreadable message', { messageId: sqsRecord.messageId });
+        failures.push({ itemIdentifier: sqsRecord.messageId });
+        return;
+      }
+      await dispatch(message, endMs, log);
+    } catch (error) {
+      // Redelivered after the visibility timeout; the ledger makes the retry safe.
+      log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describe(error) });
+      failures.push({ itemIdentifier: sqsRecord.messageId });
+    }
+  }));
+  return { batchItemFailures: failures };
+}
+
+async function dispatch(message: DispatchMessage, endMs: number, log: Logger): Promise<void> {
+  if (message.kind === 'batch') return wakeBatch(message.batchId, log);
+  return dialCall(message.batchId, message.pk, endMs, log.child({ batchId: message.batchId }));
+}
+
+/** A batch's wake-up: before NotBefore, another wake-up; from then on, one message per call. */
+async function wakeBatch(batchId: string, log: Logger): Promise<void> {
+  const batch = await batches.readBatch(batchId);
+  if (!batch) return;
+  const now = Date.now();
+  if (batch.notBeforeMs > now) {
+    await queue.send({ v: 1, kind: 'batch', batchId }, batch.notBeforeMs, now);
+    return;
+  }
+  await queue.sendNow(batch.callKeys.map((pk) => ({ v: 1, kind: 'call', batchId, pk })));
+  log.info('batch due: calls queued', { batchId, calls: batch.callKeys.length });
+}
+
+async function dialCall(batchId: string, pk: string, endMs: number, log: Logger): Promise<void> {
+  const callMessage: DispatchMessage = { v: 1, kind: 'call', batchId, pk };
+  // 1. A dial slot first, so the claim's lease starts when the call can go at once.
+  const slot = await batches.takeDialSlot(intervalMs, Date.now(), PACER_SLACK_MS);
+  if (slot > endMs - INVOCATION_RESERVE_MS) {
+    // Too far ahead for this invocation: come back at the slot's time (the slot stays unused).
+    await queue.send(callMessage, slot);
+    return;
+  }
+  await sleep(slot - Date.now());
+
+  // 2. The claim.
+  const now = Date.now();
+  const outcome = await batches.claimForDial(pk, batchId, now, leaseMs);
+  switch (outcome.kind) {
+    case 'done':
+      return;
+    case 'expired':
+      await batches.expireQueued(pk, batchId, now);
+      return;
+    case 'later':
+      await queue.send(callMessage, outcome.atMs, now);
+      return;
+    case 'claimed':
+      break;
+  }
+  const claim = outcome.claim;
+  const destination = maskPhoneNumber(claim.request.DestinationPhoneNumber);
+  const searchKey = config.contactSearchAttribute;
+  const digest = searchKey ? tokenDigest(claim.clientToken) : undefined;
+
+  // 2b. A stale claim: an earlier attempt may have placed the call. Search first where possible.
+  if (claim.takenOver) {
+    log.warn('stale dial claim taken over: an earlier attempt may have placed the call', { destination });
+    if (searchKey && digest) {
+      const search = await findPlacedContact(connectLookup(), {
+        instanceId: config.policy.instanceId,
+        key: searchKey,
+        digest,
+        windowSeconds: config.idempotencyWindowSeconds,
+        nowMs: Date.now(),
+        budgetMs: LOOKUP_BUDGET_MS,
+      });
+      if (!search.ok) {
+        // Not knowing, never dial: the lease runs out and a later wake-up searches again.
+        await queue.send(callMessage, claim.deadlineMs + 1_000);
+        return;
+      }
+      if (search.found) {
+        await record(claim, batchId, search.found.contactId, (search.found.initiatedAt ?? new Date()).toISOString(), log);
+        log.warn('lost call found by contact search; not dialled again', { contactId: search.found.contactId });
+        return;
+      }
+    }
+    if (Date.now() >= claim.notAfterMs) {
+      // Past NotAfter nothing is dialled again; whether the earlier attempt placed it stays unknown.
+      await batches.finish(claim, LEDGER.batchCallStatus.failed, 'UPSTREAM_ERROR');
+      return;
+    }
+  }
+
+  // 3. The call, with the token derived at submission (the synchronous route's token for this key and request).
+  const request = searchKey && digest ? withSearchAttribute(claim.request, searchKey, digest) : claim.request;
+  let contactId: string;
+  try {
+    contactId = await startOutboundVoiceContact(connect, request, claim.clientToken, DIAL_BUDGET_MS);
+  } catch (error) {
+    const failure = classifyConnectFailure(error, claim.request.DestinationPhoneNumber);
+    if (failure.outcome === 'refused' && failure.apiError.code === 'RATE_LIMITED') {
+      // Connect's quota: back to QUEUED, again after a backoff. Not a failure.
+      const backoff = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** Math.min(claim.attempts, 10)) * (0.5 + Math.random());
+      const dueAt = Date.now() + backoff;
+      log.info('connect rate limit: call re-queued', { errorType: failure.errorType, backoffMs: Math.round(backoff) });
+      if (await batches.requeue(claim, dueAt, claim.notAfterMs, true)) await queue.send(callMessage, dueAt);
+      return;
+    }
+    if (failure.outcome === 'refused') {
+      log.warn('connect refused the call', { errorType: failure.errorType, code: failure.apiError.code, destination });
+      await batches.finish(claim, LEDGER.batchCallStatus.failed, failure.apiError.code);
+      return;
+    }
+    // Unknown outcome: the claim stays until its lease ends; the next wake-up takes it over and re-sends the token.
+    log.warn('connect outcome unknown', { errorType: failure.errorType, destination });
+    if (claim.attempts + 1 >= MAX_UNKNOWN_ATTEMPTS) {
+      await batches.finish(claim, LEDGER.batchCallStatus.failed, 'UPSTREAM_ERROR');
+      return;
+    }
+    await batches.countAttempt(claim);
+    await queue.send(callMessage, claim.deadlineMs + 1_000);
+    return;
+  }
+
+  // 4. Record it: PLACED, with its status item (the existing GET route answers the call's status).
+  await record(claim, batchId, contactId, new Date().toISOString(), log);
+  log.info('call started', { contactId, destination });
+}
+
+async function record(claim: DialClaim, batchId: string, contactId: string, createdAt: string, log: Logger): Promise<void> {
+  try {
+    await ledger.complete(claim, contactId, createdAt, successBody(contactId, createdAt), config.callStatus
+      ? (expiresAtSeconds) => ({
+        ...newStatusItem({ contactId, caller: '', createdAt, expiresAtSeconds }),
+        // The submitting caller, as the batch stored it (a hash): they see the call on the status route.
+        [LEDGER.callStatus.callerHash]: { S: claim.callerHash },
+      })
+      : undefined);
+  } catch (error) {
+    // The call is placed but not recorded: at NotAfter a wake-up settles the record without dialling again.
+    log.error('ledger record failed after the call was placed', { contactId, error: describe(error) });
+    await queue.send({ v: 1, kind: 'call', batchId, pk: claim.pk }, claim.notAfterMs).catch(() => undefined);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
+
+function describe(error: unknown): { name: string; message: string } {
+  const e = error as Error | undefined;
+  return { name: e?.name ?? 'Error', message: String(e?.message ?? error) };
+}

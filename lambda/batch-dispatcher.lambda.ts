@@ -13,7 +13,7 @@ import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
 import { parseDispatchMessage, type DispatchMessage } from './batch';
 import { BatchLedger, type DialClaim } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
-import { newStatusItem } from './call-status';
+import { placedStatusAttributes } from './call-status';
 import { ConfigError, loadConfig } from './config';
 import { classifyConnectFailure, startOutboundVoiceContact } from './connect';
 import { successBody } from './http';
@@ -197,7 +197,7 @@ async function dialCall(batchId: string, pk: string, endMs: number, log: Logger)
     return;
   }
 
-  // 4. Record it: PLACED, with its status item (the existing GET route answers the call's status).
+  // 4. Record it: PLACED, with its first call status in the same write (the existing GET route answers the call's status).
   await record(claim, batchId, contactId, new Date().toISOString(), log);
   log.info('call started', { contactId, destination });
 }
@@ -205,11 +205,11 @@ async function dialCall(batchId: string, pk: string, endMs: number, log: Logger)
 async function record(claim: DialClaim, batchId: string, contactId: string, createdAt: string, log: Logger): Promise<void> {
   try {
     await ledger.complete(claim, contactId, createdAt, successBody(contactId, createdAt), config.callStatus
-      ? (expiresAtSeconds) => ({
-        ...newStatusItem({ contactId, caller: '', createdAt, expiresAtSeconds }),
+      ? {
+        ...placedStatusAttributes({ caller: '', createdAt }),
         // The submitting caller, as the batch stored it (a hash): they see the call on the status route.
         [LEDGER.callStatus.callerHash]: { S: claim.callerHash },
-      })
+      }
       : undefined);
   } catch (error) {
     // The call is placed but not recorded: at NotAfter a wake-up settles the record without dialling again.

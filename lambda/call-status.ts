@@ -14,12 +14,17 @@
  * `disconnectReason` where the event carries one. Some samples of the guide
  * use PascalCase member names, so both spellings are read.
  *
- * Storage: one status item per call in the ledger table (its layout is LEDGER
- * in the shared contract, described in docs/architecture.md), written with the
- * ledger record when the call is placed (beside it, in parallel). Its key is
- * made from the ContactId, so it is found with a strongly consistent GetItem
- * and no index; it names its caller only by a hash (the GET route answers only
- * that caller).
+ * Storage: on the call's ledger record (its layout is LEDGER in the shared
+ * contract, described in docs/architecture.md): the UpdateItem that completes
+ * the record sets the first status too, so placing a call writes once. The
+ * record's key is made from caller and idempotency key, not from the
+ * ContactId: the status route and the status function find it through a
+ * keys-only index on `contactId` (eventually consistent, README "Call
+ * status"), then read or update the record by its key, always on the
+ * condition that it still holds that ContactId (a record replaced after its
+ * TTL by a new claim of the same key must not get another call's events).
+ * The record names its caller only by a hash (the GET route answers only that
+ * caller).
  *
  * Delivery is at least once and unordered: a duplicate changes nothing (the
  * history entry of that type already exists), and an older event never
@@ -29,15 +34,16 @@ import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CALL_STATUS_RANK, LEDGER } from '../src/private/contract';
 
-/** Attribute names of a call's status item (the shared contract). */
-const { partitionKey: PK, ttlAttribute: TTL } = LEDGER;
-const S = { ...LEDGER.callStatus, ...LEDGER.callStatusUpdates };
+/** Attribute names of a record's call status (the shared contract). */
+const { partitionKey: PK, contactIndex: INDEX } = LEDGER;
+const S = { ...LEDGER.callStatus, ...LEDGER.callStatusUpdates, contactId: LEDGER.record.contactId, createdAt: LEDGER.record.createdAt };
 
 /** The lifecycle, in order (the shared contract). A status only ever moves to a higher rank. */
 export const STATUS_RANK = CALL_STATUS_RANK;
@@ -64,11 +70,13 @@ export type ParsedEvent =
   | { readonly ok: true; readonly event: ContactEvent }
   | { readonly ok: false; readonly reason: string };
 
-export function statusKey(contactId: string): string {
-  return `${LEDGER.callStatusKeyPrefix}${contactId}`;
+/** A call's ledger record: its key and the ContactId it must still hold. */
+export interface CallRef {
+  readonly pk: string;
+  readonly contactId: string;
 }
 
-/** The caller is stored as a hash: the status item holds no identity in clear. */
+/** The caller is stored as a hash: the record holds no identity in clear. */
 export function callerHash(caller: string): string {
   return createHash('sha256').update(`caller\u0000${caller}`).digest('hex');
 }
@@ -143,22 +151,35 @@ export function parseContactEvent(raw: unknown): ParsedEvent {
   };
 }
 
-/** The status item written with the ledger record when a call is placed. */
-export function newStatusItem(options: {
-  contactId: string; caller: string; createdAt: string; expiresAtSeconds: number;
-}): Record<string, AttributeValue> {
+/** The call's first status, set on the ledger record by the write that completes it (Ledger.complete). */
+export function placedStatusAttributes(options: { caller: string; createdAt: string }): Record<string, AttributeValue> {
   return {
-    [PK]: { S: statusKey(options.contactId) },
-    [S.kind]: { S: LEDGER.callStatusKind },
-    [S.contactId]: { S: options.contactId },
     [S.callerHash]: { S: callerHash(options.caller) },
-    [S.createdAt]: { S: options.createdAt },
-    [S.status]: { S: 'PLACED' satisfies CallStatus },
+    [S.callStatus]: { S: 'PLACED' satisfies CallStatus },
     [S.statusRank]: { N: String(STATUS_RANK.PLACED) },
     [S.updatedAt]: { S: options.createdAt },
     [S.events]: { M: {} },
-    [TTL]: { N: String(options.expiresAtSeconds) },
   };
+}
+
+/**
+ * The keys of the records that hold this ContactId, from the index (keys only,
+ * eventually consistent: a call completed a moment ago may not be there yet).
+ * One in practice: every record's call has its own ClientToken, so its own ContactId.
+ */
+export async function findCallRecords(client: DynamoDBClient, tableName: string, contactId: string): Promise<string[]> {
+  const out = await client.send(new QueryCommand({
+    TableName: tableName,
+    IndexName: INDEX.name,
+    KeyConditionExpression: '#contactId = :contactId',
+    ExpressionAttributeNames: { '#contactId': INDEX.partitionKey },
+    ExpressionAttributeValues: { ':contactId': { S: contactId } },
+  }));
+  return (out.Items ?? []).flatMap((item) => (item[PK]?.S ? [item[PK].S] : []));
+}
+
+function refKey(ref: CallRef): Record<string, AttributeValue> {
+  return { [PK]: { S: ref.pk } };
 }
 
 export type ApplyOutcome = 'recorded' | 'duplicate' | 'unknown-contact' | 'older-than-status';
@@ -170,24 +191,38 @@ export type ApplyOutcome = 'recorded' | 'duplicate' | 'unknown-contact' | 'older
 export async function applyContactEvent(
   client: DynamoDBClient, tableName: string, event: ContactEvent,
 ): Promise<ApplyOutcome> {
-  const key = { [PK]: { S: statusKey(event.contactId) } };
+  let outcome: ApplyOutcome = 'unknown-contact';
+  for (const pk of await findCallRecords(client, tableName, event.contactId)) {
+    const applied = await applyToRecord(client, tableName, { pk, contactId: event.contactId }, event);
+    if (applied !== 'unknown-contact') outcome = applied;
+  }
+  return outcome;
+}
+
+async function applyToRecord(
+  client: DynamoDBClient, tableName: string, ref: CallRef, event: ContactEvent,
+): Promise<ApplyOutcome> {
   const entry: Record<string, AttributeValue> = { type: { S: event.type }, time: { S: event.time } };
   if (event.disconnect_reason) entry.disconnect_reason = { S: event.disconnect_reason };
   try {
     await client.send(new UpdateItemCommand({
       TableName: tableName,
-      Key: key,
+      Key: refKey(ref),
       UpdateExpression: `SET ${S.events}.#type = :entry`,
-      ConditionExpression: `attribute_exists(${PK}) AND attribute_not_exists(${S.events}.#type)`,
+      // The record still holds this call, it tracks the call's status, and this type is new for it.
+      ConditionExpression: `${S.contactId} = :contactId AND attribute_exists(${S.events}) AND attribute_not_exists(${S.events}.#type)`,
       ExpressionAttributeNames: { '#type': event.type },
-      ExpressionAttributeValues: { ':entry': { M: entry } },
+      ExpressionAttributeValues: { ':entry': { M: entry }, ':contactId': { S: ref.contactId } },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     }));
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return error.Item ? 'duplicate' : 'unknown-contact';
+    if (error instanceof ConditionalCheckFailedException) {
+      const old = error.Item;
+      return old?.[S.contactId]?.S === ref.contactId && old[S.events]?.M !== undefined ? 'duplicate' : 'unknown-contact';
+    }
     throw error;
   }
-  return await raiseStatus(client, tableName, key, event.type, event.time, 'event') ? 'recorded' : 'older-than-status';
+  return await raiseStatus(client, tableName, ref, event.type, event.time, 'event') ? 'recorded' : 'older-than-status';
 }
 
 /** Where a status came from: a contact event, or a DescribeContact lookup. */
@@ -216,6 +251,8 @@ export interface CallStatusView {
 
 /** A status as stored, with what the status route needs to decide on a lookup. */
 export interface StoredCallStatus {
+  /** The ledger record that holds the call. */
+  readonly ref: CallRef;
   readonly view: Omit<CallStatusView, 'stale'>;
   /** The status is DISCONNECTED or COMPLETED: nothing more to learn. */
   readonly final: boolean;
@@ -238,17 +275,29 @@ export function isFinal(status: CallStatus): boolean {
   return STATUS_RANK[status] >= STATUS_RANK.DISCONNECTED;
 }
 
-/** The status of a call, for its caller only; undefined for anyone else or an unknown id. */
+/**
+ * The status of a call, for its caller only; undefined for anyone else or an
+ * unknown id (or one the index does not show yet). The record itself is read
+ * strongly consistent: the index only gives its key.
+ */
 export async function readCallStatus(
   client: DynamoDBClient, tableName: string, contactId: string, caller: string,
 ): Promise<StoredCallStatus | undefined> {
-  const out = await client.send(new GetItemCommand({
-    TableName: tableName,
-    Key: { [PK]: { S: statusKey(contactId) } },
-    ConsistentRead: true,
-  }));
-  const item = out.Item;
-  if (!item || item[S.callerHash]?.S !== callerHash(caller)) return undefined;
+  const hash = callerHash(caller);
+  for (const pk of await findCallRecords(client, tableName, contactId)) {
+    const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { [PK]: { S: pk } }, ConsistentRead: true }));
+    const item = out.Item;
+    if (item && item[S.callerHash]?.S === hash) {
+      const stored = storedStatus(item, { pk, contactId });
+      if (stored) return stored;
+    }
+  }
+  return undefined;
+}
+
+/** A record's call status; undefined when the record no longer holds this call or tracks no status. */
+function storedStatus(item: Record<string, AttributeValue>, ref: CallRef): StoredCallStatus | undefined {
+  if (item[S.contactId]?.S !== ref.contactId || item[S.callStatus]?.S === undefined) return undefined;
   const events = Object.values(item[S.events]?.M ?? {})
     .map((value) => value.M ?? {})
     .map((entry): ContactEventEntry => ({
@@ -257,7 +306,7 @@ export async function readCallStatus(
       ...(entry.disconnect_reason?.S ? { disconnect_reason: entry.disconnect_reason.S } : {}),
     }))
     .sort((a, b) => STATUS_RANK[a.type] - STATUS_RANK[b.type] || a.time.localeCompare(b.time));
-  const status = (item[S.status]?.S ?? 'PLACED') as CallStatus;
+  const status = item[S.callStatus].S as CallStatus;
   const source = item[S.statusSource]?.S as StatusSource | undefined;
   const disconnected = events.find((entry) => entry.type === 'DISCONNECTED');
   const checkedAt = item[S.checkedAt]?.S;
@@ -265,8 +314,9 @@ export async function readCallStatus(
   const lookedUpAt = item[S.lookedUpAt]?.N;
   const createdAt = item[S.createdAt]?.S ?? '';
   return {
+    ref,
     view: {
-      id: item[S.contactId]?.S ?? contactId,
+      id: ref.contactId,
       created_at: createdAt,
       status,
       updated_at: updatedAt,
@@ -277,7 +327,7 @@ export async function readCallStatus(
       events,
     },
     final: isFinal(status),
-    // The item's own creation counts as news: a call placed a moment ago is not looked up.
+    // The call's placing counts as news: a call placed a moment ago is not looked up.
     lastNewsMs: Math.max(epochMillis(updatedAt), epochMillis(checkedAt), epochMillis(createdAt)),
     ...(lookedUpAt !== undefined ? { lookedUpAtMs: Number(lookedUpAt) } : {}),
     ...(item[S.lookupOk]?.BOOL !== undefined ? { lookupOk: item[S.lookupOk].BOOL } : {}),
@@ -296,16 +346,17 @@ function epochMillis(iso: string | undefined): number {
  * interval, or the call is already final.
  */
 export async function claimLookup(
-  client: DynamoDBClient, tableName: string, contactId: string, nowMs: number, intervalMs: number,
+  client: DynamoDBClient, tableName: string, ref: CallRef, nowMs: number, intervalMs: number,
 ): Promise<boolean> {
   try {
     await client.send(new UpdateItemCommand({
       TableName: tableName,
-      Key: { [PK]: { S: statusKey(contactId) } },
+      Key: refKey(ref),
       UpdateExpression: `SET ${S.lookedUpAt} = :now`,
-      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :final`
+      ConditionExpression: `${S.contactId} = :contactId AND ${S.statusRank} < :final`
         + ` AND (attribute_not_exists(${S.lookedUpAt}) OR ${S.lookedUpAt} <= :due)`,
       ExpressionAttributeValues: {
+        ':contactId': { S: ref.contactId },
         ':now': { N: String(nowMs) },
         ':due': { N: String(nowMs - intervalMs) },
         ':final': { N: String(STATUS_RANK.DISCONNECTED) },
@@ -318,24 +369,30 @@ export async function claimLookup(
   }
 }
 
+/** The SET clauses that move a call's status to `status` (the caller's condition keeps it from moving down). */
+function statusSets(
+  status: CallStatus, time: string, source: StatusSource, values: Record<string, AttributeValue>,
+): string[] {
+  values[':status'] = { S: status };
+  values[':rank'] = { N: String(STATUS_RANK[status]) };
+  values[':time'] = { S: time };
+  values[':source'] = { S: source };
+  return [`${S.callStatus} = :status`, `${S.statusRank} = :rank`, `${S.updatedAt} = :time`, `${S.statusSource} = :source`];
+}
+
 /** Moves a call's status up to `status` (never down); false when it is already there or further on. */
 async function raiseStatus(
-  client: DynamoDBClient, tableName: string, key: Record<string, AttributeValue>,
+  client: DynamoDBClient, tableName: string, ref: CallRef,
   status: CallStatus, time: string, source: StatusSource,
 ): Promise<boolean> {
+  const values: Record<string, AttributeValue> = { ':contactId': { S: ref.contactId } };
   try {
     await client.send(new UpdateItemCommand({
       TableName: tableName,
-      Key: key,
-      UpdateExpression: `SET #status = :status, ${S.statusRank} = :rank, ${S.updatedAt} = :time, ${S.statusSource} = :source`,
-      ConditionExpression: `attribute_exists(${PK}) AND ${S.statusRank} < :rank`,
-      ExpressionAttributeNames: { '#status': S.status },
-      ExpressionAttributeValues: {
-        ':status': { S: status },
-        ':rank': { N: String(STATUS_RANK[status]) },
-        ':time': { S: time },
-        ':source': { S: source },
-      },
+      Key: refKey(ref),
+      UpdateExpression: `SET ${statusSets(status, time, source, values).join(', ')}`,
+      ConditionExpression: `${S.contactId} = :contactId AND ${S.statusRank} < :rank`,
+      ExpressionAttributeValues: values,
     }));
     return true;
   } catch (error) {
@@ -345,45 +402,66 @@ async function raiseStatus(
 }
 
 /**
- * Records what Connect said: each state it reports joins the history (an
- * event already recorded for that state is kept), and the status moves up to
- * the highest one, with source `lookup`. Like events, a lookup never moves a
- * status down.
+ * Records what Connect said, in one write: each state it reports joins the
+ * history (an event already recorded for that state is kept), and the status
+ * moves up to the highest one, with source `lookup`. Like events, a lookup
+ * never moves a status down: when an event moved it meanwhile to the same
+ * state or further on (the condition fails), the history and the confirmation
+ * are written without the status. Resolves to the call's status as recorded
+ * (undefined when the record no longer holds the call).
  */
 export async function recordLookup(
-  client: DynamoDBClient, tableName: string, contactId: string, observation: ContactObservation, nowMs: number,
-): Promise<void> {
-  const key = { [PK]: { S: statusKey(contactId) } };
-  const names: Record<string, string> = {};
-  const values: Record<string, AttributeValue> = { ':ok': { BOOL: true }, ':checked': { S: new Date(nowMs).toISOString() } };
-  const sets = [`${S.lookupOk} = :ok`, `${S.checkedAt} = :checked`];
-  observation.entries.forEach((entry, i) => {
-    const value: Record<string, AttributeValue> = { type: { S: entry.type }, time: { S: entry.time } };
-    if (entry.disconnect_reason) value.disconnect_reason = { S: entry.disconnect_reason };
-    names[`#t${i}`] = entry.type;
-    values[`:e${i}`] = { M: value };
-    sets.push(`${S.events}.#t${i} = if_not_exists(${S.events}.#t${i}, :e${i})`);
-  });
-  await client.send(new UpdateItemCommand({
-    TableName: tableName,
-    Key: key,
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: `attribute_exists(${PK})`,
-    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-    ExpressionAttributeValues: values,
-  }));
-  const reached = observation.entries.find((entry) => entry.type === observation.status);
-  // False when the status is already there or further on (an event came meanwhile).
-  await raiseStatus(client, tableName, key, observation.status, reached?.time ?? new Date(nowMs).toISOString(), 'lookup');
+  client: DynamoDBClient, tableName: string, stored: StoredCallStatus, observation: ContactObservation, nowMs: number,
+): Promise<StoredCallStatus | undefined> {
+  const write = async (raise: boolean): Promise<StoredCallStatus | undefined> => {
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = {
+      ':contactId': { S: stored.ref.contactId }, ':ok': { BOOL: true }, ':checked': { S: new Date(nowMs).toISOString() },
+    };
+    const sets = [`${S.lookupOk} = :ok`, `${S.checkedAt} = :checked`];
+    observation.entries.forEach((entry, i) => {
+      const value: Record<string, AttributeValue> = { type: { S: entry.type }, time: { S: entry.time } };
+      if (entry.disconnect_reason) value.disconnect_reason = { S: entry.disconnect_reason };
+      names[`#t${i}`] = entry.type;
+      values[`:e${i}`] = { M: value };
+      sets.push(`${S.events}.#t${i} = if_not_exists(${S.events}.#t${i}, :e${i})`);
+    });
+    const reached = observation.entries.find((entry) => entry.type === observation.status);
+    if (raise) sets.push(...statusSets(observation.status, reached?.time ?? new Date(nowMs).toISOString(), 'lookup', values));
+    const out = await client.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: refKey(stored.ref),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: `${S.contactId} = :contactId${raise ? ` AND ${S.statusRank} < :rank` : ''}`,
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    }));
+    return out.Attributes ? storedStatus(out.Attributes, stored.ref) : undefined;
+  };
+  if (STATUS_RANK[observation.status] > STATUS_RANK[stored.view.status]) {
+    try {
+      return await write(true);
+    } catch (error) {
+      // An event moved the status meanwhile (or the record no longer holds the call: the retry finds out).
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  try {
+    return await write(false);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }
 
 /** Marks the last lookup as failed: until one answers, the status is reported as possibly stale. */
-export async function recordLookupFailure(client: DynamoDBClient, tableName: string, contactId: string): Promise<void> {
+export async function recordLookupFailure(client: DynamoDBClient, tableName: string, ref: CallRef): Promise<void> {
   await client.send(new UpdateItemCommand({
     TableName: tableName,
-    Key: { [PK]: { S: statusKey(contactId) } },
+    Key: refKey(ref),
     UpdateExpression: `SET ${S.lookupOk} = :failed`,
-    ConditionExpression: `attribute_exists(${PK})`,
-    ExpressionAttributeValues: { ':failed': { BOOL: false } },
+    ConditionExpression: `${S.contactId} = :contactId`,
+    ExpressionAttributeValues: { ':failed': { BOOL: false }, ':contactId': { S: ref.contactId } },
   }));
 }

@@ -8,7 +8,8 @@
  *             on failure the old item comes back with the failure itself
  *             (ReturnValuesOnConditionCheckFailure ALL_OLD): one round trip
  *             decides replay / 422 / 409.
- *   complete  COMPLETED with ContactId, created_at and the exact response body.
+ *   complete  COMPLETED with ContactId, created_at and the exact response body
+ *             (and, with call status on, the call's first status: same write).
  *   release   delete our claim when Connect refused (nothing was placed).
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -146,46 +147,45 @@ export class Ledger {
   }
 
   /**
-   * Records the placed call. Only our own claim is completed. With call
-   * status on, the call's status item is written at the same time, beside
-   * it, not in a transaction: the record that keeps a call from being placed
-   * twice must never fail because of the status feature (and two parallel
-   * writes answer sooner than a transaction). The status item is only created,
-   * never overwritten, so events already recorded for the call are kept.
-   * Resolves to whether the status item is in place (always true without one).
+   * Records the placed call. Only our own claim is completed. With call status
+   * on, `statusAttributes` (the call's first status, call-status.ts) are set
+   * by the same UpdateItem: placing a call costs two DynamoDB calls, the claim
+   * and this one (README, "Call status").
    */
   async complete(
     claim: Claim, contactId: string, createdAt: string, responseBody: string,
-    statusItem?: (expiresAtSeconds: number) => Record<string, AttributeValue>,
-  ): Promise<{ statusRecorded: boolean }> {
+    statusAttributes: Record<string, AttributeValue> = {},
+  ): Promise<void> {
     const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + this.windowSeconds;
-    const record = this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: { [PK]: { S: claim.pk } },
-      UpdateExpression:
-        `SET #status = :completed, ${R.contactId} = :contactId, ${R.createdAt} = :createdAt,`
-        + ` ${R.responseBody} = :body, ${TTL} = :expiresAt REMOVE ${R.deadline}, ${LEDGER.batchCall.request}`,
-      ConditionExpression: `${R.claimId} = :claimId`,
-      ExpressionAttributeNames: { '#status': R.status },
-      ExpressionAttributeValues: {
-        ':completed': { S: COMPLETED },
-        ':contactId': { S: contactId },
-        ':createdAt': { S: createdAt },
-        ':body': { S: responseBody },
-        ':expiresAt': { N: String(expiresAt) },
-        ':claimId': { S: claim.claimId },
-      },
-    }));
-    const status = statusItem
-      ? this.client.send(new PutItemCommand({
+    const extraNames: Record<string, string> = {};
+    const extraValues: Record<string, AttributeValue> = {};
+    const extraSets = Object.entries(statusAttributes).map(([name, value], i) => {
+      extraNames[`#s${i}`] = name;
+      extraValues[`:s${i}`] = value;
+      return `, #s${i} = :s${i}`;
+    });
+    try {
+      await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
-        Item: statusItem(expiresAt),
-        ConditionExpression: `attribute_not_exists(${PK})`,
-      })).then(() => true, (error: unknown) => error instanceof ConditionalCheckFailedException)
-      : Promise.resolve(true);
-    const [recorded, statusRecorded] = await Promise.allSettled([record, status]);
-    if (recorded.status === 'rejected') throw new LedgerUnavailableError('complete', recorded.reason);
-    return { statusRecorded: statusRecorded.status === 'fulfilled' && statusRecorded.value };
+        Key: { [PK]: { S: claim.pk } },
+        UpdateExpression:
+          `SET #status = :completed, ${R.contactId} = :contactId, ${R.createdAt} = :createdAt,`
+          + ` ${R.responseBody} = :body, ${TTL} = :expiresAt${extraSets.join('')} REMOVE ${R.deadline}, ${LEDGER.batchCall.request}`,
+        ConditionExpression: `${R.claimId} = :claimId`,
+        ExpressionAttributeNames: { '#status': R.status, ...extraNames },
+        ExpressionAttributeValues: {
+          ':completed': { S: COMPLETED },
+          ':contactId': { S: contactId },
+          ':createdAt': { S: createdAt },
+          ':body': { S: responseBody },
+          ':expiresAt': { N: String(expiresAt) },
+          ':claimId': { S: claim.claimId },
+          ...extraValues,
+        },
+      }));
+    } catch (error) {
+      throw new LedgerUnavailableError('complete', error);
+    }
   }
 
   /**

@@ -18,7 +18,7 @@ import { BatchLedger } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
 import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import {
-  claimLookup, newStatusItem, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
+  claimLookup, placedStatusAttributes, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
 } from './call-status';
 import { loadConfig } from './config';
 import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
@@ -72,6 +72,13 @@ const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
   maxAttempts: 1,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
 });
+/**
+ * The status route's 404: the call is found through an index that is updated
+ * asynchronously on AWS, so a call placed a moment ago may not show yet
+ * (README, "Call status").
+ */
+const NOT_FOUND_MESSAGE = 'No call with this id was placed by this caller. A call placed less than a second ago may not be '
+  + 'visible yet: if you have just placed it, retry in a second.';
 /** Time given to one DescribeContact on the status route. */
 const LOOKUP_BUDGET_MS = 2_500;
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
@@ -228,14 +235,12 @@ async function placeCall(
   return successResponse(responseBody, requestId, false);
 }
 
-/** Completes the claim with the call (and its status item); a failure is logged, the answer still goes out. */
+/** Completes the claim with the call (and its first status); a failure is logged, the answer still goes out. */
 async function recordCall(claim: Claim, contactId: string, createdAt: string, caller: string, log: Logger): Promise<string> {
   const responseBody = successBody(contactId, createdAt);
   try {
-    const { statusRecorded } = await ledger.complete(claim, contactId, createdAt, responseBody, config.callStatus
-      ? (expiresAtSeconds) => newStatusItem({ contactId, caller, createdAt, expiresAtSeconds })
-      : undefined);
-    if (!statusRecorded) log.error('call status item not written; the call is placed and recorded', { contactId });
+    await ledger.complete(claim, contactId, createdAt, responseBody,
+      config.callStatus ? placedStatusAttributes({ caller, createdAt }) : undefined);
   } catch (error) {
     log.error('ledger record failed; a retry after the claim deadline gets the same contact', {
       contactId, error: describe(error),
@@ -261,7 +266,7 @@ async function callStatus(
   event: APIGatewayProxyEvent, caller: string, requestId: string, log: Logger,
 ): Promise<APIGatewayProxyResult> {
   const contactId = event.pathParameters?.contactId ?? '';
-  const notFound = new ApiError('RESOURCE_NOT_FOUND', 'No call with this id was placed by this caller.');
+  const notFound = new ApiError('RESOURCE_NOT_FOUND', NOT_FOUND_MESSAGE);
   if (!config.callStatus) throw notFound;
   if (!CONTACT_ID.test(contactId)) {
     throw new ApiError('VALIDATION_ERROR', 'The contact id is not valid.', [
@@ -276,19 +281,19 @@ async function callStatus(
     throw new ApiError('LEDGER_UNAVAILABLE', 'The call status cannot be read right now. Retry later.', [], 5);
   }
   if (!stored) throw notFound;
-  const view = await converge(stored, contactId, caller, log);
+  const view = await converge(stored, contactId, log);
   return successResponse(JSON.stringify({ success: true, data: view }), requestId, false);
 }
 
 /**
  * Contact events are delivered on a best-effort basis: a call that is not
  * final and has had no news for a while is looked up with DescribeContact, at
- * most once per interval per call (a lease on the status item), and what
+ * most once per interval per call (a lease on the call's record), and what
  * Connect says is recorded. When Connect cannot be asked, the last known
  * status is answered with `stale: true`.
  */
 async function converge(
-  stored: StoredCallStatus, contactId: string, caller: string, log: Logger,
+  stored: StoredCallStatus, contactId: string, log: Logger,
 ): Promise<CallStatusView> {
   const now = Date.now();
   const due = !stored.final && now - stored.lastNewsMs >= config.statusLookupAfterMs;
@@ -297,7 +302,7 @@ async function converge(
   const staleNow = stored.lookupOk === false || now - stored.lastNewsMs >= config.statusLookupAfterMs + config.statusLookupIntervalMs;
   let leased: boolean;
   try {
-    leased = await claimLookup(dynamodb, config.tableName, contactId, now, config.statusLookupIntervalMs);
+    leased = await claimLookup(dynamodb, config.tableName, stored.ref, now, config.statusLookupIntervalMs);
   } catch (error) {
     log.error('status lookup lease failed', { contactId, error: describe(error) });
     return { ...stored.view, stale: true };
@@ -307,14 +312,13 @@ async function converge(
   const result = await describeCall(connectLookup(), config.policy.instanceId, contactId, LOOKUP_BUDGET_MS);
   if (!result.ok) {
     log.warn('status lookup failed', { contactId, reason: result.reason, errorType: result.errorType });
-    await recordLookupFailure(dynamodb, config.tableName, contactId).catch((error: unknown) => {
+    await recordLookupFailure(dynamodb, config.tableName, stored.ref).catch((error: unknown) => {
       log.error('status lookup failure not recorded', { contactId, error: describe(error) });
     });
     return { ...stored.view, stale: true };
   }
   try {
-    await recordLookup(dynamodb, config.tableName, contactId, result.observation, now);
-    const updated = await readCallStatus(dynamodb, config.tableName, contactId, caller);
+    const updated = await recordLookup(dynamodb, config.tableName, stored, result.observation, now);
     if (updated) return { ...updated.view, stale: false };
   } catch (error) {
     log.error('status lookup not recorded', { contactId, error: describe(error) });

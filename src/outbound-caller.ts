@@ -178,9 +178,11 @@ export interface OutboundCallerProps {
 
   /**
    * Use this table as the idempotency ledger. It must have the partition key
-   * `pk` (String) and TTL on the attribute `expiresAt`.
+   * `pk` (String) and TTL on the attribute `expiresAt`; with `callStatus` on,
+   * also the global secondary index `contactId` on the partition key
+   * `contactId` (String), keys only (README, "Call status").
    *
-   * @default - a new table: PAY_PER_REQUEST, encrypted, point-in-time recovery, TTL
+   * @default - a new table: PAY_PER_REQUEST, encrypted, point-in-time recovery, TTL, and (with `callStatus`) the keys-only index `contactId`
    */
   readonly table?: dynamodb.ITable;
 

@@ -7,7 +7,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import { newStatusItem } from '../lambda/call-status';
+import { placedStatusAttributes } from '../lambda/call-status';
 import { loadConfig } from '../lambda/config';
 import { MAX_BODY_BYTES } from '../lambda/http';
 import { METRIC } from '../lambda/observability';
@@ -209,15 +209,21 @@ describe('construct and handler configuration', () => {
     }
   });
 
-  test('the ledger table has the contract\'s key and TTL attribute, and the status item uses only contract attributes', () => {
+  test('the ledger table has the contract\'s key, TTL attribute and contact index; the call status uses only contract attributes', () => {
     defaults.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: LEDGER.partitionKey, KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: LEDGER.ttlAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [{
+        IndexName: LEDGER.contactIndex.name,
+        KeySchema: [{ AttributeName: LEDGER.contactIndex.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }],
     });
-    const item = newStatusItem({ contactId: 'c-1', caller: 'IAM:arn', createdAt: '2026-01-01T00:00:00.000Z', expiresAtSeconds: 1 });
-    expect(Object.keys(item).sort())
-      .toEqual([LEDGER.partitionKey, LEDGER.ttlAttribute, ...Object.values(LEDGER.callStatus)].sort());
-    expect(item[LEDGER.callStatus.kind].S).toBe(LEDGER.callStatusKind);
-    expect(item[LEDGER.partitionKey].S).toBe(`${LEDGER.callStatusKeyPrefix}c-1`);
+    expect(LEDGER.contactIndex.partitionKey).toBe(LEDGER.record.contactId);
+    const attributes = placedStatusAttributes({ caller: 'IAM:arn', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(Object.keys(attributes).sort()).toEqual(Object.values(LEDGER.callStatus).sort());
+    // The call status never overwrites an attribute of the record itself.
+    const record = new Set<string>([LEDGER.partitionKey, LEDGER.ttlAttribute, ...Object.values(LEDGER.record)]);
+    expect([...Object.values(LEDGER.callStatus), ...Object.values(LEDGER.callStatusUpdates)].filter((name) => record.has(name))).toEqual([]);
   });
 });

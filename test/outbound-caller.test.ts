@@ -211,7 +211,7 @@ describe('OutboundCaller with only the required props', () => {
   });
 
   describe('ledger table', () => {
-    test('is PAY_PER_REQUEST, encrypted, with point-in-time recovery, TTL on expiresAt and key pk (S)', () => {
+    test('is PAY_PER_REQUEST, encrypted, with point-in-time recovery, TTL on expiresAt, key pk (S) and the keys-only contact index', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         BillingMode: 'PAY_PER_REQUEST',
@@ -219,8 +219,23 @@ describe('OutboundCaller with only the required props', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'contactId', AttributeType: 'S' }],
+        GlobalSecondaryIndexes: [{
+          IndexName: 'contactId',
+          KeySchema: [{ AttributeName: 'contactId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }],
       });
+    });
+
+    test('has no index without call status', () => {
+      const off = build({ callStatus: false });
+      off.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        GlobalSecondaryIndexes: Match.absent(),
+      });
+      const actions = handlerStatements(off).flatMap(actionsOf);
+      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
     });
 
     test('is retained when it leaves the stack', () => {
@@ -240,10 +255,10 @@ describe('OutboundCaller with only the required props', () => {
   });
 
   describe('IAM (least privilege)', () => {
-    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact and DescribeContact on this instance, four item actions on the ledger', () => {
+    test('the handler role has exactly: its logs, X-Ray, StartOutboundVoiceContact and DescribeContact on this instance, four item actions on the ledger, Query on its contact index', () => {
       const logGroupId = logicalId(stack, caller.handler.logGroup as logs.LogGroup);
       const statements = handlerStatements(built);
-      expect(statements).toHaveLength(5);
+      expect(statements).toHaveLength(6);
       expect(statements).toEqual(expect.arrayContaining([
         {
           Effect: 'Allow',
@@ -270,17 +285,19 @@ describe('OutboundCaller with only the required props', () => {
         },
         {
           Effect: 'Allow',
+          Sid: 'LedgerItems',
           Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-          Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
         },
+        contactIndexQuery(),
       ]));
     });
 
-    test('the status role has exactly: its logs, X-Ray, sending to its dead-letter queue, UpdateItem on the ledger', () => {
+    test('the status role has exactly: its logs, X-Ray, sending to its dead-letter queue, UpdateItem on the ledger, Query on its contact index', () => {
       const logGroupId = logicalId(stack, caller.statusFunction!.logGroup as logs.LogGroup);
       const queueId = logicalId(stack, caller.deadLetterQueue as sqs.Queue);
       const statements = statusStatements(built);
-      expect(statements).toHaveLength(4);
+      expect(statements).toHaveLength(5);
       expect(statements).toEqual(expect.arrayContaining([
         {
           Effect: 'Allow',
@@ -290,15 +307,26 @@ describe('OutboundCaller with only the required props', () => {
         { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
         // Lambda sends events that failed every retry to the DeadLetterConfig queue with the function's role.
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
-        { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] },
+        { Effect: 'Allow', Sid: 'LedgerItems', Action: 'dynamodb:UpdateItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+        contactIndexQuery(),
       ]));
     });
 
     test('the status role can neither call Connect nor read, put or delete ledger items', () => {
       const actions = statusStatements(built).flatMap(actionsOf);
       expect(actions.filter((action) => action.startsWith('connect:'))).toEqual([]);
-      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem', 'dynamodb:Query']);
     });
+
+    /** Query on the contact index alone, no `index/*`. */
+    function contactIndexQuery(): unknown {
+      return {
+        Effect: 'Allow',
+        Sid: 'QueryContactIndex',
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/contactId']] },
+      };
+    }
 
     test.each([
       ['handler', handlerStatements],

@@ -9,11 +9,13 @@ import { acknowledge } from './acknowledgements';
 import { ContactEventsFunction } from './contact-events-function';
 import { ENV, METRICS } from './contract';
 import { createFunction } from './functions';
+import { grantLedger } from './ledger-table';
 import type { ResolvedProps } from './resolve-props';
 
 /**
  * Call-status tracking: contact events of this instance's API-initiated
- * contacts → the status function (update on the ledger only), with retries
+ * contacts → the status function (a Query on the contact index, an update on
+ * the ledger), with retries
  * and a dead-letter queue both for deliveries EventBridge could not make and
  * for events the function could not record.
  */
@@ -53,7 +55,7 @@ export function buildCallStatusTracking(
     nag: 'Serverless-LambdaAsyncFailureDestination',
     reason: 'Failed asynchronous invocations go to the function\'s dead-letter queue (DeadLetterConfig) after two retries; an on-failure destination would deliver the same events a second time.',
   }]);
-  table.grant(role, 'dynamodb:UpdateItem');
+  grantLedger(role, table, ['UpdateItem'], true);
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
   const rule = new events.Rule(scope, 'ContactEventsRule', {
     description: 'OutboundCaller: contact events of API-initiated contacts of this Connect instance',

@@ -169,8 +169,10 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /**
- * The ledger table: its key, its TTL attribute and the attributes of its two
- * item kinds (the idempotency record of a (caller, key), and a call's status).
+ * The ledger table: its key, its TTL attribute, the attributes of the
+ * idempotency record of a (caller, key) (which also carries the call's status
+ * once the call is placed), the index that finds a record by ContactId, and
+ * the items of batch calls (docs/batches.md).
  * docs/architecture.md describes what each attribute holds.
  */
 export const LEDGER = {
@@ -190,18 +192,19 @@ export const LEDGER = {
   },
   /** Statuses of an idempotency record. */
   recordStatus: { inProgress: 'IN_PROGRESS', completed: 'COMPLETED' },
-  /** Attributes of a call's status item: `pk` is `contact#<ContactId>`. */
+  /**
+   * Attributes a record gains, with call status on, in the same write that
+   * completes it (it already carries `contactId` and `createdAt`).
+   */
   callStatus: {
-    kind: 'kind',
-    contactId: 'contactId',
     callerHash: 'callerHash',
-    createdAt: 'createdAt',
-    status: 'status',
+    /** The call's status (PLACED, INITIATED, …): `status` is the record's own. */
+    callStatus: 'callStatus',
     statusRank: 'statusRank',
     updatedAt: 'updatedAt',
     events: 'events',
   },
-  /** Attributes a call's status item gains later, from events and DescribeContact lookups. */
+  /** Attributes a record's call status gains later, from events and DescribeContact lookups. */
   callStatusUpdates: {
     /** Where the status came from: `event` or `lookup` (DescribeContact). */
     statusSource: 'statusSource',
@@ -212,10 +215,12 @@ export const LEDGER = {
     /** When Connect last confirmed the status (ISO 8601). */
     checkedAt: 'checkedAt',
   },
-  /** Value of `kind` on a call's status item. */
-  callStatusKind: 'CALL_STATUS',
-  /** `pk` prefix of a call's status item. */
-  callStatusKeyPrefix: 'contact#',
+  /**
+   * The keys-only global secondary index that finds a record by its ContactId
+   * (sparse: only completed records carry one). With call status on, the
+   * status route and the status function look calls up through it.
+   */
+  contactIndex: { name: 'contactId', partitionKey: 'contactId' },
   /**
    * Attributes a batch call's idempotency record carries besides `record`'s
    * (docs/batches.md). `callRequest` (the normalised call, with its phone numbers)

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ALL_COUNTRIES, ENV, METRICS } from './contract';
 import { createFunction } from './functions';
+import { grantLedger } from './ledger-table';
 import { OutboundCallerFunction } from './outbound-caller-function';
 import type { ResolvedProps } from './resolve-props';
 
@@ -71,8 +72,7 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       resources: [contactArn],
     }));
   }
-  table.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
-    ...(resolved.callStatus ? ['dynamodb:GetItem'] : []));
+  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(resolved.callStatus ? ['GetItem'] : [])], resolved.callStatus);
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
     'kms:ReEncryptFrom', 'kms:ReEncryptTo');
   return fn;

@@ -210,10 +210,14 @@ const LEDGER_TTL_ATTRIBUTE = LEDGER.ttlAttribute;
  * fails (ValidationException) and every request answers 503
  * LEDGER_UNAVAILABLE. Checked when the table is defined in this app (its
  * CloudFormation key schema is known); an imported table is taken on trust.
- * Returns a warning when its TTL is on another attribute (calls still work,
- * but records are never removed).
+ * With call status on, it must also have the contact index (README, "Call
+ * status"), or every status lookup and contact event fails. Returns a warning
+ * when its TTL is on another attribute (calls still work, but records are
+ * never removed).
  */
-export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: PropsProblems): string | undefined {
+export function checkLedgerTable(
+  table: dynamodb.ITable | undefined, callStatus: boolean, problems: PropsProblems,
+): string | undefined {
   if (table) checkLedgerLocation(table, problems);
   const cfn = table?.node.defaultChild;
   if (!(cfn instanceof dynamodb.CfnTable) && !(cfn instanceof dynamodb.CfnGlobalTable)) return undefined;
@@ -233,6 +237,7 @@ export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: P
       + `timeToLiveAttribute: '${LEDGER_TTL_ATTRIBUTE}', or leave table undefined.`);
     return undefined;
   }
+  if (callStatus) checkContactIndex(cfn, attributes as AttributeDefinition[], problems);
   const ttl: unknown = stack.resolve(cfn.timeToLiveSpecification);
   const spec = ttl as { attributeName?: string; enabled?: unknown } | undefined;
   if (spec?.attributeName !== LEDGER_TTL_ATTRIBUTE || spec.enabled === false) {
@@ -240,6 +245,32 @@ export function checkLedgerTable(table: dynamodb.ITable | undefined, problems: P
       + `so call records are never removed. Set timeToLiveAttribute: '${LEDGER_TTL_ATTRIBUTE}'.`;
   }
   return undefined;
+}
+
+interface AttributeDefinition { attributeName?: string; attributeType?: string }
+interface KeySchemaElement { attributeName?: string; keyType?: string }
+
+const CONTACT_INDEX = LEDGER.contactIndex;
+
+/** With call status on, the status route and the status function find a call's record through this index. */
+function checkContactIndex(cfn: dynamodb.CfnTable | dynamodb.CfnGlobalTable, attributes: AttributeDefinition[], problems: PropsProblems): void {
+  const indexes: unknown = Stack.of(cfn).resolve(cfn.globalSecondaryIndexes);
+  if (indexes !== undefined && !Array.isArray(indexes)) return;
+  const list = (indexes ?? []) as Array<{ indexName?: string; keySchema?: KeySchemaElement[] }>;
+  const index = list.find((candidate) => candidate.indexName === CONTACT_INDEX.name);
+  const type = attributes.find((attribute) => attribute.attributeName === CONTACT_INDEX.partitionKey)?.attributeType;
+  const keys = index?.keySchema ?? [];
+  if (index && keys.length === 1 && keys[0].attributeName === CONTACT_INDEX.partitionKey && keys[0].keyType === 'HASH' && type === 'S') return;
+  const got = index
+    ? `index "${CONTACT_INDEX.name}" keyed on ${keys.map((key) => `${key.attributeName} (${key.keyType === 'RANGE' ? 'sort' : 'partition'} key, `
+      + `${attributes.find((attribute) => attribute.attributeName === key.attributeName)?.attributeType ?? '?'})`).join(', ')}`
+    : `indexes: ${list.map((candidate) => `"${candidate.indexName}"`).join(', ') || 'none'}`;
+  problems.add('table', `must have the global secondary index "${CONTACT_INDEX.name}" with the partition key `
+    + `"${CONTACT_INDEX.partitionKey}" (String) and no sort key when callStatus is on: the status route and the status `
+    + 'function find a call by its ContactId through it, so every status lookup would fail', got,
+  `Before passing the table, call table.addGlobalSecondaryIndex({ indexName: '${CONTACT_INDEX.name}', partitionKey: `
+    + `{ name: '${CONTACT_INDEX.partitionKey}', type: AttributeType.STRING }, projectionType: ProjectionType.KEYS_ONLY }), `
+    + 'or set callStatus: false.');
 }
 
 /**

@@ -104,7 +104,7 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
   }
   const stack = Stack.of(scope);
   checkInstanceLocation(instance, stack.account, stack.region, problems);
-  const tableWarning = checkLedgerTable(props.table, problems);
+  const tableWarning = checkLedgerTable(props.table, props.callStatus ?? true, problems);
   if (props.restApi === undefined && props.endpointType === apigw.EndpointType.PRIVATE) {
     problems.add('endpointType', 'PRIVATE needs a resource policy that admits your VPC endpoints, which this construct '
       + 'cannot know: without one every request is refused', 'PRIVATE',

@@ -103,22 +103,22 @@ describe('bring your own table', () => {
     expect(environment(built.template).LEDGER_TABLE_NAME).toBe('outbound-ledger');
   });
 
-  test('grants the four item actions on that table only', () => {
+  test('grants the four item actions on that table only, and Query on its contact index only', () => {
     const statements = statementsWithActionPrefix(built, 'dynamodb:');
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     expect(statements[0].Action).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']);
-    const resources = ([] as unknown[]).concat(statements[0].Resource)
-      .filter((resource) => JSON.stringify(resource) !== JSON.stringify({ Ref: 'AWS::NoValue' }));
-    expect(resources).toEqual([tableArn]);
+    expect(statements[0].Resource).toEqual(tableArn);
+    expect(statements[1].Action).toEqual('dynamodb:Query');
+    expect(statements[1].Resource).toEqual(`${tableArn}/index/contactId`);
   });
 
-  test('lets the status function update items of that table only, and gives it the table\'s name', () => {
+  test('lets the status function update items of that table only (and Query its contact index), and gives it the table\'s name', () => {
     const statements = withActionPrefix(statusStatements(built), 'dynamodb:');
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     expect(statements[0].Action).toEqual('dynamodb:UpdateItem');
-    const resources = ([] as unknown[]).concat(statements[0].Resource)
-      .filter((resource) => JSON.stringify(resource) !== JSON.stringify({ Ref: 'AWS::NoValue' }));
-    expect(resources).toEqual([tableArn]);
+    expect(statements[0].Resource).toEqual(tableArn);
+    expect(statements[1].Action).toEqual('dynamodb:Query');
+    expect(statements[1].Resource).toEqual(`${tableArn}/index/contactId`);
     expect(statusFunction(built.template).resource.Properties.Environment.Variables.LEDGER_TABLE_NAME).toBe('outbound-ledger');
   });
 });

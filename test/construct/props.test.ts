@@ -43,9 +43,9 @@ describe('tracing: false', () => {
     expect(handlerStatements(built).filter((statement) => JSON.stringify(statement.Resource).includes('"*"'))).toEqual([]);
   });
 
-  test('drops the X-Ray permissions of the status role: exactly its logs, its dead-letter queue and UpdateItem remain', () => {
+  test('drops the X-Ray permissions of the status role: exactly its logs, its dead-letter queue, UpdateItem and the index Query remain', () => {
     expect(statusStatements(built).flatMap(actionsOf).sort()).toEqual(
-      ['dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+      ['dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
     expect(statusStatements(built).filter((statement) => JSON.stringify(statement.Resource).includes('"*"'))).toEqual([]);
   });
 
@@ -222,9 +222,9 @@ describe('encryptionKey', () => {
       Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
       Resource: keyArn,
     }]);
-    // Nothing else changes: logs, the dead-letter queue, X-Ray and UpdateItem besides the key.
+    // Nothing else changes: logs, the dead-letter queue, X-Ray, UpdateItem and the index Query besides the key.
     expect(statusStatements(built).flatMap(actionsOf).filter((action) => !action.startsWith('kms:')).sort()).toEqual([
-      'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage',
+      'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage',
       'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
   });

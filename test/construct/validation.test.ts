@@ -407,28 +407,58 @@ describe('props accepted at synth that would fail every request are refused', ()
     })), { prop: 'table', rule: /must have the partition key "pk"/, value: 'id (partition key, S)', fix: /timeToLiveAttribute/ });
   });
 
+  const CONTACT_INDEX = {
+    indexName: 'contactId',
+    partitionKey: { name: 'contactId', type: dynamodb.AttributeType.STRING },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  };
+  type IndexProps = { indexName: string; partitionKey: dynamodb.Attribute; sortKey?: dynamodb.Attribute; projectionType: dynamodb.ProjectionType };
+  const withIndex = <T extends dynamodb.Table | dynamodb.TableV2>(table: T, index: IndexProps = CONTACT_INDEX): T => {
+    table.addGlobalSecondaryIndex(index);
+    return table;
+  };
+  const LEDGER_SCHEMA = { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, timeToLiveAttribute: 'expiresAt' };
+
+  test.each([
+    ['no index', (s: Stack) => new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA), 'indexes: none'],
+    ['another index', (s: Stack) => withIndex(new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA), { ...CONTACT_INDEX, indexName: 'byContact' }), 'indexes: "byContact"'],
+    ['the index on a Number', (s: Stack) => withIndex(new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA),
+      { ...CONTACT_INDEX, partitionKey: { name: 'contactId', type: dynamodb.AttributeType.NUMBER } }), 'index "contactId" keyed on contactId (partition key, N)'],
+    ['the index with a sort key', (s: Stack) => withIndex(new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA),
+      { ...CONTACT_INDEX, sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING } }), 'index "contactId" keyed on contactId (partition key, S), createdAt (sort key, S)'],
+    ['a TableV2 without the index', (s: Stack) => new dynamodb.TableV2(s, 'UserTable', LEDGER_SCHEMA), 'indexes: none'],
+  ])('with call status on, a table of the user\'s needs the contact index (%s: every status lookup would fail)', (_what, makeTable, value) => {
+    expectProblem(propsError((stack) => ({ table: makeTable(stack) })), {
+      prop: 'table',
+      rule: /must have the global secondary index "contactId" with the partition key "contactId" \(String\) and no sort key when callStatus is on/,
+      value,
+      fix: /call table\.addGlobalSecondaryIndex\(\{ indexName: 'contactId', partitionKey: \{ name: 'contactId', type: AttributeType\.STRING \}, projectionType: ProjectionType\.KEYS_ONLY \}\), or set callStatus: false/,
+    });
+  });
+
+  test('a table of the user\'s with the contact index (Table or TableV2, any projection) is accepted; without call status no index is needed', () => {
+    expect(() => build((s) => ({ table: withIndex(new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA)) }))).not.toThrow();
+    expect(() => build((s) => ({ table: withIndex(new dynamodb.TableV2(s, 'UserTable', LEDGER_SCHEMA), { ...CONTACT_INDEX, projectionType: dynamodb.ProjectionType.ALL }) }))).not.toThrow();
+    expect(() => build((s) => ({ table: new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA), callStatus: false }))).not.toThrow();
+  });
+
   test('a table of the user\'s with the ledger schema but TTL elsewhere synthesizes with a warning (records would never expire)', () => {
     const { stack } = build((s) => ({
-      table: new dynamodb.Table(s, 'UserTable', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }),
+      table: withIndex(new dynamodb.Table(s, 'UserTable', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } })),
     }));
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('TTL is not on "expiresAt"')))
       .toHaveLength(1);
-    const good = build((s) => ({
-      table: new dynamodb.Table(s, 'UserTable', {
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, timeToLiveAttribute: 'expiresAt',
-      }),
-    }));
+    const good = build((s) => ({ table: withIndex(new dynamodb.Table(s, 'UserTable', LEDGER_SCHEMA)) }));
     expect(Annotations.fromStack(good.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   test('a table of the user\'s encrypted with their key: the handler and the status function get the key (else every claim fails)', () => {
     const { template, stack } = build((s) => ({
-      table: new dynamodb.Table(s, 'UserTable', {
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-        timeToLiveAttribute: 'expiresAt',
+      table: withIndex(new dynamodb.Table(s, 'UserTable', {
+        ...LEDGER_SCHEMA,
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: new kms.Key(s, 'UserKey', { enableKeyRotation: true }),
-      }),
+      })),
     }));
     const keyId = logicalId(stack, stack.node.findChild('UserKey') as kms.Key);
     for (const role of ['HandlerRole', 'StatusRole']) {

@@ -4,10 +4,10 @@
  * handler, and GET /contact/outbound-voice/{contactId} scoped to the caller.
  */
 import * as path from 'node:path';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { handlerEnv, INSTANCE_ID, loadBundle, StdoutCapture } from './bundle';
-import { applyContactEvent, newStatusItem, parseContactEvent } from '../../lambda/call-status';
+import { applyContactEvent, parseContactEvent, placedStatusAttributes } from '../../lambda/call-status';
 import { Ledger } from '../../lambda/ledger';
 import { ConnectSimulator } from '../local/connect-simulator';
 import { createLedgerTable, createLocalDynamoDbClient } from '../local/dynamodb-local';
@@ -110,21 +110,45 @@ test('an unknown id is 404, a malformed id is 400', async () => {
   expect(parse(bad).error.code).toBe('VALIDATION_ERROR');
 });
 
-test('the status item is written with the ledger record, keyed by contact id, and holds no phone number or caller in clear', async () => {
+test('the status is on the call\'s ledger record, set by the write that completes it; it holds no phone number or caller in clear', async () => {
   const id = await place(ALICE);
   const items = (await ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }))).Items ?? [];
-  const item = items.find((candidate) => candidate.pk.S === `contact#${id}`)!;
-  expect(item).toBeDefined();
-  expect(item.status.S).toBe('PLACED');
-  expect(item.callerHash.S).toMatch(/^[0-9a-f]{64}$/);
-  const text = JSON.stringify(item);
+  const mine = items.filter((candidate) => candidate.contactId?.S === id);
+  expect(mine).toHaveLength(1);
+  const record = mine[0];
+  expect(record.status.S).toBe('COMPLETED');
+  expect(record.callStatus.S).toBe('PLACED');
+  expect(record.updatedAt.S).toBe(record.createdAt.S);
+  expect(record.events.M).toEqual({});
+  expect(record.callerHash.S).toMatch(/^[0-9a-f]{64}$/);
+  expect(record.pk.S).toMatch(/^[0-9a-f]{64}$/);
+  const text = JSON.stringify(record);
   expect(text).not.toContain('2125550123');
   expect(text).not.toContain('alice');
-  const record = items.find((candidate) => candidate.contactId?.S === id && candidate.status.S === 'COMPLETED')!;
-  expect(Number(item.expiresAt.N)).toBe(Number(record.expiresAt.N));
 });
 
-test('with CALL_STATUS off the GET route answers 404 and no status item is written', async () => {
+test('the index finds the call by ContactId, keys only', async () => {
+  const id = await place(ALICE);
+  const out = await ddb.send(new QueryCommand({
+    TableName: tableName, IndexName: 'contactId', KeyConditionExpression: 'contactId = :id', ExpressionAttributeValues: { ':id': { S: id } },
+  }));
+  expect(out.Items?.map((item) => Object.keys(item).sort())).toEqual([['contactId', 'pk']]);
+});
+
+test('a GET right after the PUT sees the call (DynamoDB Local updates the index synchronously)', async () => {
+  for (let i = 0; i < 10; i++) {
+    const id = await place(ALICE);
+    expect((await getStatus(id, ALICE)).statusCode).toBe(200);
+  }
+});
+
+test('the 404 says that a call placed a moment ago may not be visible yet', async () => {
+  const result = await getStatus('00000000-0000-4000-8000-00000000abcd', ALICE);
+  expect(result.statusCode).toBe(404);
+  expect(parse(result).error.message).toMatch(/placed less than a second ago may not be visible yet/);
+});
+
+test('with CALL_STATUS off the GET route answers 404 and the record carries no call status', async () => {
   const off = loadBundle(handlerEnv({
     tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url, overrides: { CALL_STATUS: 'false' },
   }));
@@ -133,29 +157,31 @@ test('with CALL_STATUS off the GET route answers 404 and no status item is writt
   const result = await off(proxyEvent({ method: 'GET', path: `/contact/outbound-voice/${id}`, caller: ALICE, pathParameters: { contactId: id } }), lambdaContext());
   expect(result.statusCode).toBe(404);
   const items = (await ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }))).Items ?? [];
-  expect(items.some((item) => item.pk.S === `contact#${id}`)).toBe(false);
+  const record = items.find((item) => item.contactId?.S === id)!;
+  expect(record.status.S).toBe('COMPLETED');
+  expect(Object.keys(record)).not.toEqual(expect.arrayContaining(['callStatus']));
+  expect(record.events).toBeUndefined();
   process.env.CALL_STATUS = 'true';
+  // Turned on later, the status route still answers 404 for it: the record tracks no status.
+  expect((await getStatus(id, ALICE)).statusCode).toBe(404);
 });
 
-test('recording a call again never resets its status: the status item is only created, never overwritten', async () => {
-  // Two records of one contact happen when the first record's ledger write failed after its status write
-  // succeeded, and a retry after the claim's deadline records the same ContactId again.
+test('a record replaced after its TTL by a new claim of the same key no longer answers for the old call', async () => {
   const ledger = new Ledger(ddb, tableName, 604800);
+  const caller = 'IAM:arn:aws:iam::111122223333:user/alice';
+  const key = `replaced-${Date.now()}`;
+  const first = await ledger.claim({ caller, idempotencyKey: key, fingerprint: 'f', deadlineMs: Date.now() + 10_000 });
+  if (first.kind !== 'claimed') throw new Error(first.kind);
   const id = `11111111-2222-4333-8444-${String(Date.now()).slice(-12)}`;
-  const statusItem = (expiresAtSeconds: number) => newStatusItem({ contactId: id, caller: 'IAM:arn:aws:iam::111122223333:user/alice', createdAt: '2026-11-25T08:00:00.000Z', expiresAtSeconds });
-  const claimOf = async (key: string) => {
-    const outcome = await ledger.claim({ caller: 'IAM:alice', idempotencyKey: key, fingerprint: 'f', deadlineMs: Date.now() + 10_000 });
-    if (outcome.kind !== 'claimed') throw new Error(outcome.kind);
-    return outcome.claim;
-  };
-  expect(await ledger.complete(await claimOf(`a-${id}`), id, '2026-11-25T08:00:00.000Z', '{}', statusItem)).toEqual({ statusRecorded: true });
+  // Created 8 days ago: its TTL (created_at + 7 days) has passed.
+  const createdAt = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
+  await ledger.complete(first.claim, id, createdAt, '{}', placedStatusAttributes({ caller, createdAt }));
+  const second = await ledger.claim({ caller, idempotencyKey: key, fingerprint: 'g', deadlineMs: Date.now() + 10_000 });
+  expect(second.kind).toBe('claimed');
+  expect((await getStatus(id, ALICE)).statusCode).toBe(404);
   const parsed = parseContactEvent(contactEvent(id, 'INITIATED', { initiationTimestamp: '2026-11-25T08:00:01.000Z' }));
   if (!parsed.ok) throw new Error(parsed.reason);
-  expect(await applyContactEvent(ddb, tableName, parsed.event)).toBe('recorded');
-  expect(await ledger.complete(await claimOf(`b-${id}`), id, '2026-11-25T08:00:00.000Z', '{}', statusItem)).toEqual({ statusRecorded: true });
-  const data = parse(await getStatus(id, ALICE)).data;
-  expect(data.status).toBe('INITIATED');
-  expect(data.events).toEqual([{ type: 'INITIATED', time: '2026-11-25T08:00:01.000Z' }]);
+  expect(await applyContactEvent(ddb, tableName, parsed.event)).toBe('unknown-contact');
 });
 
 test('when the ledger cannot be read the status route answers 503 LEDGER_UNAVAILABLE and logs why', async () => {

@@ -5,9 +5,10 @@
  * other instances and malformed events.
  */
 import * as path from 'node:path';
-import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StdoutCapture } from './bundle';
-import { newStatusItem, statusKey } from '../../lambda/call-status';
+import { placedStatusAttributes } from '../../lambda/call-status';
+import { ledgerKey } from '../../lambda/ledger';
 import { createLedgerTable, createLocalDynamoDbClient } from '../local/dynamodb-local';
 import { INSTANCE_ID, SOURCE_PHONE_NUMBER } from '../support/ids';
 
@@ -63,14 +64,27 @@ function contactEvent(contactId: string, eventType: string, options: {
   };
 }
 
-async function placeCall(contactId: string): Promise<void> {
-  await ddb.send(new PutItemCommand({
-    TableName: tableName,
-    Item: newStatusItem({ contactId, caller: CALLER, createdAt: '2026-11-25T08:00:00.000Z', expiresAtSeconds: 2_000_000_000 }),
-  }));
+/** The ledger record of a placed call, as the handler completes it with call status on. */
+function completedRecord(contactId: string, callStatus = true): Record<string, AttributeValue> {
+  const createdAt = '2026-11-25T08:00:00.000Z';
+  return {
+    pk: { S: recordKey(contactId) },
+    status: { S: 'COMPLETED' },
+    fingerprint: { S: 'f'.repeat(64) },
+    claimId: { S: `claim-${contactId}` },
+    contactId: { S: contactId },
+    createdAt: { S: createdAt },
+    responseBody: { S: `{"success":true,"data":{"id":"${contactId}","created_at":"${createdAt}"}}` },
+    expiresAt: { N: '2000000000' },
+    ...(callStatus ? placedStatusAttributes({ caller: CALLER, createdAt }) : {}),
+  };
+}
+const recordKey = (contactId: string): string => ledgerKey(CALLER, `key-${contactId}`);
+async function placeCall(contactId: string, callStatus = true): Promise<void> {
+  await ddb.send(new PutItemCommand({ TableName: tableName, Item: completedRecord(contactId, callStatus) }));
 }
 async function statusItem(contactId: string) {
-  return (await ddb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: statusKey(contactId) } }, ConsistentRead: true }))).Item;
+  return (await ddb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: recordKey(contactId) } }, ConsistentRead: true }))).Item;
 }
 async function itemCount(): Promise<number> {
   return (await ddb.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }))).Count ?? 0;
@@ -105,7 +119,7 @@ test.each(['INITIATED', 'CONNECTED_TO_SYSTEM', 'QUEUED', 'CONNECTED_TO_AGENT', '
     await placeCall(id);
     await handler(contactEvent(id, type, { at: '2026-11-25T08:00:05.000Z' }), context);
     const item = (await statusItem(id))!;
-    expect(item.status.S).toBe(type);
+    expect(item.callStatus.S).toBe(type);
     expect(item.updatedAt.S).toBe('2026-11-25T08:00:05.000Z');
     expect(item.events.M?.[type].M?.time.S).toBe('2026-11-25T08:00:05.000Z');
   });
@@ -117,7 +131,7 @@ test('a full call: INITIATED, CONNECTED_TO_SYSTEM, DISCONNECTED with its reason;
   await handler(contactEvent(id, 'CONNECTED_TO_SYSTEM', { at: '2026-11-25T08:00:09.000Z' }), context);
   await handler(contactEvent(id, 'DISCONNECTED', { at: '2026-11-25T08:01:00.000Z', connectedToSystem: '2026-11-25T08:00:09.000Z', disconnectReason: 'CUSTOMER_DISCONNECT' }), context);
   const item = (await statusItem(id))!;
-  expect(item.status.S).toBe('DISCONNECTED');
+  expect(item.callStatus.S).toBe('DISCONNECTED');
   expect(Object.keys(item.events.M!).sort()).toEqual(['CONNECTED_TO_SYSTEM', 'DISCONNECTED', 'INITIATED']);
   expect(item.events.M!.DISCONNECTED.M!.disconnect_reason.S).toBe('CUSTOMER_DISCONNECT');
   const emf = capture.json().filter((line) => line._aws);
@@ -148,7 +162,7 @@ test('events in reverse order: an older event never overwrites a newer status, b
   await handler(contactEvent(id, 'CONNECTED_TO_SYSTEM', { at: '2026-11-25T08:00:09.000Z' }), context);
   await handler(contactEvent(id, 'INITIATED', { at: '2026-11-25T08:00:01.000Z' }), context);
   const item = (await statusItem(id))!;
-  expect(item.status.S).toBe('DISCONNECTED');
+  expect(item.callStatus.S).toBe('DISCONNECTED');
   expect(item.updatedAt.S).toBe('2026-11-25T08:01:00.000Z');
   expect(Object.keys(item.events.M!)).toHaveLength(3);
 });
@@ -158,6 +172,29 @@ test('an event for a contact this construct did not place is ignored, without a 
   await handler(contactEvent(newContactId(), 'INITIATED', { published: '2026-11-25T07:00:00Z' }), context);
   expect(await itemCount()).toBe(before);
   expect(capture.json().some((line) => String(line.message).includes('did not place'))).toBe(true);
+});
+
+test('an event never reaches a record that no longer holds its call (replaced by a new claim of the same key after its TTL)', async () => {
+  const id = newContactId();
+  await placeCall(id);
+  // The key's record expired and a new request of the same key claimed it: no ContactId, no call status.
+  await ddb.send(new PutItemCommand({
+    TableName: tableName,
+    Item: { pk: { S: recordKey(id) }, status: { S: 'IN_PROGRESS' }, fingerprint: { S: 'e'.repeat(64) }, claimId: { S: 'new' }, deadline: { N: String(Date.now() + 10_000) }, expiresAt: { N: '2000000000' } },
+  }));
+  const before = await statusItem(id);
+  await handler(contactEvent(id, 'INITIATED', { published: '2026-11-25T07:00:00Z' }), context);
+  expect(await statusItem(id)).toEqual(before);
+  expect(capture.json().some((line) => String(line.message).includes('did not place'))).toBe(true);
+});
+
+test('an event for a call placed while call status was off is not recorded (its record tracks no status)', async () => {
+  const id = newContactId();
+  await placeCall(id, false);
+  const before = await statusItem(id);
+  await handler(contactEvent(id, 'INITIATED', { published: '2026-11-25T07:00:00Z' }), context);
+  expect(await statusItem(id)).toEqual(before);
+  expect(before?.events).toBeUndefined();
 });
 
 test('a young event for a contact not recorded yet is retried (the function throws)', async () => {
@@ -172,7 +209,7 @@ test.each([
   const id = newContactId();
   await placeCall(id);
   await handler(contactEvent(id, 'INITIATED', options), context);
-  expect((await statusItem(id))!.status.S).toBe('PLACED');
+  expect((await statusItem(id))!.callStatus.S).toBe('PLACED');
 });
 
 test.each([
@@ -196,7 +233,7 @@ test('PascalCase detail members (as in some samples of the guide) are read too',
   const event = contactEvent(id, 'QUEUED');
   event.detail = { EventType: 'QUEUED', ContactId: id, InstanceArn: INSTANCE_ARN, InitiationMethod: 'API', Channel: 'VOICE' };
   await handler(event, context);
-  expect((await statusItem(id))!.status.S).toBe('QUEUED');
+  expect((await statusItem(id))!.callStatus.S).toBe('QUEUED');
 });
 
 test('logs carry no phone number', async () => {

@@ -110,7 +110,11 @@ describe('DynamoDB Local on 127.0.0.1', () => {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: 'ledger' }));
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
-      expect(Table?.AttributeDefinitions).toEqual([{ AttributeName: 'pk', AttributeType: 'S' }]);
+      expect(Table?.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'contactId', AttributeType: 'S' },
+      ]);
+      expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema, index.Projection?.ProjectionType]))
+        .toEqual([['contactId', [{ AttributeName: 'contactId', KeyType: 'HASH' }], 'KEYS_ONLY']]);
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
       const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'ledger' }));
       expect(ttl.TimeToLiveDescription).toEqual({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });

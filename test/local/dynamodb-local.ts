@@ -18,6 +18,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER } from '../../src/private/contract';
 
 export interface DynamoDbLocalOptions {
   /** Port on 127.0.0.1. @default 0 (a free port chosen by the OS, race-free) */
@@ -72,21 +73,35 @@ export function createLocalDynamoDbClient(endpoint: string, maxAttempts = 3): Dy
 
 /**
  * Creates the ledger table the construct creates: partition key `pk` (S),
- * PAY_PER_REQUEST, TTL on `expiresAt`. Resolves when the table is ACTIVE.
+ * PAY_PER_REQUEST, TTL on `expiresAt`, and (unless `contactIndex: false`,
+ * as the construct without call status) the keys-only index on `contactId`.
+ * Resolves when the table is ACTIVE.
  */
-export async function createLedgerTable(endpoint: string, tableName: string): Promise<void> {
+export async function createLedgerTable(endpoint: string, tableName: string, options: { contactIndex?: boolean } = {}): Promise<void> {
   const client = createLocalDynamoDbClient(endpoint);
+  const { partitionKey, ttlAttribute, contactIndex } = LEDGER;
+  const withIndex = options.contactIndex ?? true;
   try {
     await client.send(new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        ...(withIndex ? [{ AttributeName: contactIndex.partitionKey, AttributeType: 'S' as const }] : []),
+      ],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+      ...(withIndex ? {
+        GlobalSecondaryIndexes: [{
+          IndexName: contactIndex.name,
+          KeySchema: [{ AttributeName: contactIndex.partitionKey, KeyType: 'HASH' as const }],
+          Projection: { ProjectionType: 'KEYS_ONLY' as const },
+        }],
+      } : {}),
       BillingMode: 'PAY_PER_REQUEST',
     }));
     await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
     await client.send(new UpdateTimeToLiveCommand({
       TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
     }));
   } finally {
     client.destroy();

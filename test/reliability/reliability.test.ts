@@ -244,9 +244,10 @@ describe('security: the synthesized API refuses callers without credentials and 
   const roleActions = (role: 'Handler' | 'Status', callStatus: boolean, tracing: boolean): string[] => [
     ...(role === 'Handler'
       ? ['connect:StartOutboundVoiceContact', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
-        // The status route reads the status item and asks Connect (DescribeContact) about a call with no news.
-        ...(callStatus ? ['dynamodb:GetItem', 'connect:DescribeContact'] : [])]
-      : ['dynamodb:UpdateItem', 'sqs:SendMessage']),
+        // The status route finds the call's record through the contact index (Query), reads it (GetItem)
+        // and asks Connect (DescribeContact) about a call with no news.
+        ...(callStatus ? ['dynamodb:Query', 'dynamodb:GetItem', 'connect:DescribeContact'] : [])]
+      : ['dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage']),
     'logs:CreateLogStream', 'logs:PutLogEvents',
     ...(tracing ? ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] : []),
   ].sort();

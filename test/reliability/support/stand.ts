@@ -36,8 +36,8 @@ export interface StandOptions {
 
 export interface LedgerItem {
   readonly pk: string;
-  /** 'CALL' for an idempotency record, 'CALL_STATUS' for a call's status item. */
-  readonly kind: 'CALL' | 'CALL_STATUS';
+  /** Whether the record carries a call status (set by the write that completes it, with CALL_STATUS on). */
+  readonly hasCallStatus: boolean;
   readonly status: string;
   readonly contactId?: string;
   readonly deadline?: number;
@@ -61,9 +61,9 @@ export interface AuditResult {
   readonly sharedContactIds: string[];
   /** Contacts no COMPLETED item records (allowed only while an IN_PROGRESS claim covers an unknown outcome). */
   readonly unrecordedContacts: SimContact[];
-  /** COMPLETED records without the call's status item (with CALL_STATUS on). */
+  /** COMPLETED records without the call's status (with CALL_STATUS on). */
   readonly missingStatusItems: string[];
-  /** Status items of calls no COMPLETED record holds. */
+  /** Records that carry a call status but are not COMPLETED (a status without its call). */
   readonly orphanStatusItems: string[];
   /** Contacts beyond one per ClientToken and per request reference. */
   readonly duplicateCalls: number;
@@ -79,9 +79,13 @@ const STATUSES = /^(IN_PROGRESS|COMPLETED|PLACED|INITIATED|CONNECTED_TO_SYSTEM|Q
 
 /** What each attribute of a ledger item may hold (docs/architecture.md: hashes and ids, never a phone number). */
 const SAFE_SHAPES: Record<string, (v: AttributeValue) => boolean> = {
-  pk: (v) => v.S !== undefined && (HEX64.test(v.S) || /^contact#[\w-]{1,256}$/.test(v.S)),
-  kind: (v) => v.S === 'CALL_STATUS',
+  pk: (v) => v.S !== undefined && HEX64.test(v.S),
   status: (v) => v.S !== undefined && STATUSES.test(v.S),
+  callStatus: (v) => v.S !== undefined && STATUSES.test(v.S),
+  statusSource: (v) => v.S === 'event' || v.S === 'lookup',
+  lookedUpAt: (v) => v.N !== undefined,
+  lookupOk: (v) => v.BOOL !== undefined,
+  checkedAt: (v) => v.S !== undefined && ISO.test(v.S),
   fingerprint: (v) => v.S !== undefined && HEX64.test(v.S),
   callerHash: (v) => v.S !== undefined && HEX64.test(v.S),
   claimId: (v) => v.S !== undefined && ID.test(v.S),
@@ -220,7 +224,7 @@ export class Stand {
       for (const raw of page.Items ?? []) {
         items.push({
           pk: raw.pk?.S ?? '',
-          kind: raw.kind?.S === 'CALL_STATUS' ? 'CALL_STATUS' : 'CALL',
+          hasCallStatus: raw.callStatus?.S !== undefined,
           status: raw.status?.S ?? '',
           contactId: raw.contactId?.S,
           deadline: raw.deadline?.N === undefined ? undefined : Number(raw.deadline.N),
@@ -240,7 +244,7 @@ export class Stand {
 
   /** Waits until every IN_PROGRESS claim's deadline has passed (so a retry may take it over). */
   async waitForClaimDeadlines(): Promise<void> {
-    const deadlines = (await this.items()).filter((i) => i.kind === 'CALL' && i.status === 'IN_PROGRESS').map((i) => i.deadline ?? 0);
+    const deadlines = (await this.items()).filter((i) => i.status === 'IN_PROGRESS').map((i) => i.deadline ?? 0);
     const latest = Math.max(0, ...deadlines);
     await sleep(Math.max(0, latest - Date.now() + 50));
   }
@@ -252,9 +256,9 @@ export class Stand {
    * one status item per recorded call; and no item holds one of `numbers`.
    */
   async audit(numbers: Iterable<string>): Promise<AuditResult> {
-    const all = await this.items();
-    const items = all.filter((i) => i.kind === 'CALL');
-    const statusItems = all.filter((i) => i.kind === 'CALL_STATUS');
+    const items = await this.items();
+    const all = items;
+    const statusItems = items.filter((i) => i.hasCallStatus);
     const contacts = this.sim.contacts;
     const placed = new Set(contacts.map((c) => c.contactId));
     const completed = items.filter((i) => i.status === 'COMPLETED');
@@ -274,11 +278,11 @@ export class Stand {
       completed: completed.length,
       inProgress: items.filter((i) => i.status === 'IN_PROGRESS').length,
       contacts: contacts.length,
-      unknownContactIds: [...completed, ...statusItems].filter((i) => !placed.has(i.contactId ?? '')).map((i) => i.contactId ?? '(none)'),
+      unknownContactIds: completed.filter((i) => !placed.has(i.contactId ?? '')).map((i) => i.contactId ?? '(none)'),
       sharedContactIds: [...recorded].filter(([, n]) => n > 1).map(([id]) => id),
       unrecordedContacts: contacts.filter((c) => !recorded.has(c.contactId)),
       missingStatusItems: this.env.CALL_STATUS === 'true' ? completed.filter((i) => !withStatus.has(i.contactId ?? '')).map((i) => i.contactId ?? '') : [],
-      orphanStatusItems: statusItems.filter((i) => !recorded.has(i.contactId ?? '')).map((i) => i.contactId ?? ''),
+      orphanStatusItems: statusItems.filter((i) => i.status !== 'COMPLETED').map((i) => i.contactId ?? i.pk),
       duplicateCalls: Math.max(extra(perToken), extra(perRef)),
       leakedNumbers: findLeaks(all.map((i) => JSON.stringify(freeText(i.raw))), numbers).length,
       unexpectedAttributes: [...new Set(all.flatMap((i) => unexpectedAttributes(i.raw)))],

@@ -258,12 +258,13 @@ describe('callStatus: false', () => {
     expect(caller.deadLetterQueue).toBeUndefined();
   });
 
-  test('the handler role has exactly the three item actions it needs without status: no GetItem', () => {
+  test('the handler role has exactly the three item actions it needs without status: no GetItem, no index Query', () => {
     const statements = statementsWithActionPrefix(built, 'dynamodb:');
     expect(statements).toEqual([{
       Effect: 'Allow',
+      Sid: 'LedgerItems',
       Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
     }]);
     expect(handlerStatements(built)).toHaveLength(4);
     // No status route, no DescribeContact.

@@ -128,6 +128,44 @@ export function localTimeText(zone: string, at: number): string {
   return `${day[0].toUpperCase()}${day.slice(1, 3)} ${time} ${zone}`;
 }
 
+/** Zones named in a refusal's message, at most. */
+const ZONES_IN_MESSAGE = 3;
+
+/**
+ * The message and Retry-After (whole seconds, rounded up) of a refusal: when
+ * the window opens, in UTC and in the callee's local time, naming zones, never
+ * the number.
+ */
+export function refusalOf(
+  verdict: Extract<CallingHoursVerdict, { allowed: false }>, nowMs: number,
+): { message: string; retryAfterSeconds?: number } {
+  if (verdict.zones.length === 0) {
+    return {
+      message: 'The time zone of this number is not known, and the calling hours refuse such numbers: '
+        + 'it cannot be called while they apply.',
+    };
+  }
+  const shown = verdict.zones.slice(0, ZONES_IN_MESSAGE);
+  const more = verdict.zones.length - shown.length;
+  const zonesText = `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const judgedBy = verdict.fallback
+    ? `the fallback time zone ${zonesText} (the number's own is not known)`
+    : `the number's time zone${verdict.zones.length > 1 ? 's' : ''} ${zonesText}`;
+  if (verdict.opensAt === undefined) {
+    return {
+      message: `The callee's local time is outside the calling hours, judged by ${judgedBy}, `
+        + `and they share no allowed time in the next ${CALLING_HOURS_HORIZON_DAYS} days.`,
+    };
+  }
+  const local = shown.map((zone) => localTimeText(zone, verdict.opensAt!)).join(', ');
+  return {
+    message: `The callee's local time is outside the calling hours, judged by ${judgedBy}. `
+      + `Calls to this number may be placed from ${new Date(verdict.opensAt).toISOString()} (${local}); `
+      + 'retry after the indicated time.',
+    retryAfterSeconds: Math.max(1, Math.ceil((verdict.opensAt - nowMs) / 1000)),
+  };
+}
+
 // ---- Local time -------------------------------------------------------------------------------------
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

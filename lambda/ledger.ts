@@ -11,11 +11,14 @@
  *   complete  COMPLETED with ContactId, created_at and the exact response body
  *             (and, with call status on, the call's first status: same write).
  *   release   delete our claim when Connect refused (nothing was placed).
+ *   replayOf  read-only: the recorded answer of a completed request, for a
+ *             request refused before its claim (outside the calling hours).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -222,6 +225,32 @@ export class Ledger {
       if (error instanceof ConditionalCheckFailedException) return;
       throw new LedgerUnavailableError('release', error);
     }
+  }
+
+  /**
+   * The recorded answer of this very request, if an earlier attempt placed
+   * it and the record is still within its window; otherwise undefined. Reads
+   * only (a strongly consistent GetItem): for a request that is refused before
+   * anything is written, whose retry must still get its replay.
+   */
+  async replayOf(
+    caller: string, idempotencyKey: string, requestFingerprint: string, nowMs: number = Date.now(),
+  ): Promise<{ responseBody: string; contactId: string } | undefined> {
+    let item: Record<string, AttributeValue> | undefined;
+    try {
+      item = (await this.client.send(new GetItemCommand({
+        TableName: this.tableName,
+        Key: { [PK]: { S: ledgerKey(caller, idempotencyKey) } },
+        ConsistentRead: true,
+        ProjectionExpression: `#status, ${R.fingerprint}, ${R.responseBody}, ${R.contactId}, ${TTL}`,
+        ExpressionAttributeNames: { '#status': R.status },
+      }))).Item;
+    } catch (error) {
+      throw new LedgerUnavailableError('read', error);
+    }
+    if (!item || item[R.status]?.S !== COMPLETED || item[R.fingerprint]?.S !== requestFingerprint) return undefined;
+    if (Number(item[TTL]?.N ?? 0) < Math.floor(nowMs / 1000)) return undefined;
+    return { responseBody: item[R.responseBody]?.S ?? '', contactId: item[R.contactId]?.S ?? '' };
   }
 }
 

@@ -20,6 +20,7 @@ import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import {
   claimLookup, placedStatusAttributes, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
 } from './call-status';
+import { callingHoursVerdict, refusalOf } from './calling-hours';
 import { loadConfig } from './config';
 import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
 import { describeCall } from './contact-lookup';
@@ -132,6 +133,28 @@ async function placeCall(
   const idempotencyKey = checked.idempotencyKey ?? randomUUID();
   const requestFingerprint = fingerprint(request);
   const destination = maskPhoneNumber(request.DestinationPhoneNumber);
+
+  // 1b. Calling hours (README, "Calling hours"): outside them, nothing is written or called.
+  if (config.callingHours && config.callingHoursOnSyncRoute) {
+    const nowMs = Date.now();
+    const verdict = callingHoursVerdict(request.DestinationPhoneNumber, config.callingHours, nowMs);
+    if (!verdict.allowed) {
+      // A retry of a call an earlier attempt placed (inside the window) still gets its replay: one read.
+      const replay = checked.idempotencyKey === undefined ? undefined
+        : await ledger.replayOf(caller, idempotencyKey, requestFingerprint, nowMs).catch((error: unknown) => {
+          log.warn('ledger read for a replay failed; refused as outside the calling hours', { error: describe(error) });
+          return undefined;
+        });
+      if (replay) {
+        metrics.add(METRIC.replays, 1);
+        log.info('replayed', { contactId: replay.contactId });
+        return successResponse(replay.responseBody, requestId, true);
+      }
+      const refusal = refusalOf(verdict, nowMs);
+      log.info('outside calling hours', { destination, zones: verdict.zones, opensAt: verdict.opensAt });
+      throw new ApiError('OUTSIDE_CALLING_HOURS', refusal.message, [], refusal.retryAfterSeconds);
+    }
+  }
   const clientToken = deriveClientToken(caller, idempotencyKey, requestFingerprint);
   const searchKey = config.contactSearchAttribute;
   // With the contact search on, the call carries a digest of its token, so it can be found without its id.

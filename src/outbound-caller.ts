@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CallerAuthorization } from './caller-authorization';
+import { CallingHours } from './calling-hours';
 import {
   OutboundCallerAlarms, OutboundCallerAlarmsOptions, OutboundCallerDashboard, OutboundCallerDashboardOptions,
 } from './outbound-caller-monitoring';
@@ -110,6 +111,17 @@ export interface OutboundCallerProps {
    * @default false
    */
   readonly allowCampaignCalls?: boolean;
+
+  /**
+   * When calls may be placed, in the callee's local time (its time zone comes
+   * from the number's prefix), e.g. `CallingHours.usTelemarketing()`. Queued
+   * (batch) calls wait for their window; the synchronous route refuses calls
+   * outside it with 403 OUTSIDE_CALLING_HOURS unless the policy's
+   * `enforceOnSyncRoute` is false (README, "Calling hours").
+   *
+   * @default - no calling hours: calls are placed at any time
+   */
+  readonly callingHours?: CallingHours;
 
   /**
    * Who may call the route.

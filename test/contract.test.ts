@@ -177,6 +177,8 @@ describe('construct and handler configuration', () => {
     expect(config.idempotencyWindowSeconds).toBe(Number(env[ENV.idempotencyWindowSeconds]));
     expect(config.policy.instanceId).toBe(built.caller.instanceId);
     expect(config.policy.contactFlowId).toBe(built.caller.contactFlowId);
+    expect(config.callingHours).toEqual(env[ENV.callingHours] === undefined ? undefined : JSON.parse(env[ENV.callingHours]));
+    expect(config.callingHoursOnSyncRoute).toBe(env[ENV.callingHoursSync] === 'true');
 
     const statusEnv = environmentOf(built.template, 'OutboundCaller: contact events to call status');
     expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(statusEnv)));

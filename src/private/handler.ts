@@ -72,7 +72,9 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       resources: [contactArn],
     }));
   }
-  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(resolved.callStatus ? ['GetItem'] : [])], resolved.callStatus);
+  // GetItem: a call's status, and the replay of a request refused outside the calling hours.
+  const getItem = resolved.callStatus || resolved.callingHours?.enforceOnSyncRoute;
+  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(getItem ? ['GetItem'] : [])], resolved.callStatus);
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
     'kms:ReEncryptFrom', 'kms:ReEncryptTo');
   return fn;
@@ -98,6 +100,10 @@ function handlerEnvironment(resolved: ResolvedProps, table: dynamodb.ITable): Re
     [ENV.metricsNamespace]: METRICS.namespace,
     [ENV.callStatus]: String(resolved.callStatus),
     ...(resolved.contactSearchAttribute ? { [ENV.contactSearchAttribute]: resolved.contactSearchAttribute } : {}),
+    ...(resolved.callingHours ? {
+      [ENV.callingHours]: JSON.stringify(resolved.callingHours.policy),
+      [ENV.callingHoursSync]: String(resolved.callingHours.enforceOnSyncRoute),
+    } : {}),
   };
 }
 

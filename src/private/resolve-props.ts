@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CallerAuthorization, CallerAuthorizationMode } from '../caller-authorization';
 import type { OutboundCallerProps } from '../outbound-caller';
+import type { CallingHoursPolicy } from './calling-hours-policy';
 import { PATTERNS } from './contract';
 import {
   checkDuration, checkInstanceLocation, checkLedgerTable, checkPhoneNumber, checkRange, checkThrottle, InstanceRef,
@@ -34,6 +35,8 @@ export interface ResolvedProps {
   readonly allowedDestinationCountries?: string[];
   readonly blockPremiumRateNumbers: boolean;
   readonly allowCampaignCalls: boolean;
+  /** Undefined: calls at any time. */
+  readonly callingHours?: { readonly policy: CallingHoursPolicy; readonly enforceOnSyncRoute: boolean };
   readonly authorization: CallerAuthorization;
   readonly throttle: Throttle;
   readonly callStatus: boolean;
@@ -120,6 +123,9 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
       + '(SearchContacts searches keys of at most 100 characters)', searchKey,
     'Use the key you configured as a searchable contact attribute in the instance, e.g. "outbound_caller_token".');
   }
+  const callingHours = props.callingHours
+    ? { policy: props.callingHours._resolve('callingHours', problems), enforceOnSyncRoute: props.callingHours.enforceOnSyncRoute }
+    : undefined;
   problems.throwIfAny();
   if (tableWarning) Annotations.of(scope).addWarningV2('cdk-connect-outbound-caller:ledgerTtl', tableWarning);
 
@@ -134,6 +140,7 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     allowedDestinationCountries,
     blockPremiumRateNumbers: props.blockPremiumRateNumbers ?? true,
     allowCampaignCalls: props.allowCampaignCalls ?? false,
+    callingHours,
     authorization: props.authorization ?? CallerAuthorization.iam(),
     throttle,
     callStatus: props.callStatus ?? true,

@@ -8,7 +8,7 @@ import {
   ACCOUNT, CONTACT_FLOW_ID, INSTANCE_ID, OTHER_CONTACT_FLOW_ID, OTHER_QUEUE_ID, OTHER_SOURCE_PHONE_NUMBER, QUEUE_ID, REGION,
   SOURCE_PHONE_NUMBER,
 } from './ids';
-import { CallerAuthorization, OutboundCaller, OutboundCallerProps } from '../../src';
+import { CallerAuthorization, CallingHours, OutboundCaller, OutboundCallerProps } from '../../src';
 
 export * from './ids';
 
@@ -79,6 +79,7 @@ export function fullyConfiguredProps(stack: Stack): OutboundCallerProps {
     allowedDestinationCountries: ['US', 'CA'],
     blockPremiumRateNumbers: true,
     allowCampaignCalls: true,
+    callingHours: CallingHours.usTelemarketing({ fallbackTimeZone: 'America/New_York' }),
     authorization: CallerAuthorization.cognito([compliantUserPool(stack)], { authorizationScopes: ['outbound/call'] }),
     throttle: { rateLimit: 1, burstLimit: 3 },
     idempotencyWindow: Duration.days(1),

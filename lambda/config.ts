@@ -226,8 +226,8 @@ function batchConfig(read: EnvReader): BatchConfig | undefined {
   if (!/^https?:\/\/[^\s/]+\/\S+$/.test(queueUrl)) read.problems.push(`${ENV.batchQueueUrl} must be an SQS queue URL, got "${queueUrl}"`);
   const rateText = read.optional(ENV.batchDialRate) ?? String(BATCH.defaultDialRatePerSecond);
   const dialRatePerSecond = Number(rateText);
-  if (!Number.isFinite(dialRatePerSecond) || dialRatePerSecond <= 0 || dialRatePerSecond > 1000) {
-    read.problems.push(`${ENV.batchDialRate} must be a number of calls per second above 0 and at most 1000, got "${rateText}"`);
+  if (!Number.isFinite(dialRatePerSecond) || dialRatePerSecond <= 0 || dialRatePerSecond > BATCH.maxDialRatePerSecond) {
+    read.problems.push(`${ENV.batchDialRate} must be a number of calls per second above 0 and at most ${BATCH.maxDialRatePerSecond}, got "${rateText}"`);
   }
   const wakeText = read.optional(ENV.batchMaxWakeUpSeconds) ?? String(BATCH.maxWakeUpDelaySeconds);
   const maxWakeUpSeconds = Number(wakeText);

@@ -129,6 +129,31 @@ export interface OutboundCallerAlarmsOptions {
    * @default 1
    */
   readonly statusFailureThreshold?: number;
+
+  /**
+   * Age of the oldest message in the batch dispatch queue at or above which
+   * the batch-queue-age alarm fires (with `batchCalls`): calls are waiting
+   * longer than this to be dialled, or the dispatcher is stuck.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly batchQueueAgeThreshold?: Duration;
+
+  /**
+   * Messages in the batch dead-letter queue at or above which its alarm fires
+   * (with `batchCalls`).
+   *
+   * @default 1
+   */
+  readonly batchDeadLetterThreshold?: number;
+
+  /**
+   * Batch dispatcher invocation errors (crashes, timeouts), per period, at or
+   * above which the dispatcher-errors alarm fires (with `batchCalls`).
+   *
+   * @default 1
+   */
+  readonly dispatcherErrorThreshold?: number;
 }
 
 /** Properties of `OutboundCallerAlarms`. */
@@ -191,6 +216,12 @@ export class OutboundCallerAlarms extends Construct {
   public readonly statusDeadLetters?: cloudwatch.Alarm;
   /** Contact events failing, with `callStatus`. */
   public readonly statusEventFailures?: cloudwatch.Alarm;
+  /** Age of the oldest message in the batch dispatch queue, with `batchCalls`. */
+  public readonly batchQueueAge?: cloudwatch.Alarm;
+  /** Messages in the batch dead-letter queue, with `batchCalls`. */
+  public readonly batchDeadLetters?: cloudwatch.Alarm;
+  /** Batch dispatcher invocation errors, with `batchCalls`. */
+  public readonly dispatcherErrors?: cloudwatch.Alarm;
   /** Every alarm above, e.g. for a composite alarm or a dashboard. */
   public readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -317,6 +348,34 @@ export class OutboundCallerAlarms extends Construct {
         missing: 'no contact events',
       });
     }
+    if (caller.batchQueue && caller.batchDeadLetterQueue && caller.batchDispatcher) {
+      const age = props.batchQueueAgeThreshold ?? Duration.hours(1);
+      this.batchQueueAge = this.alarm('BatchQueueAge',
+        caller.batchQueue.metricApproximateAgeOfOldestMessage({ period: this.period, statistic: cloudwatch.Stats.MAXIMUM }),
+        age.toSeconds(), {
+          meaning: `A message has waited ${age.toHumanString()} or more in the batch dispatch queue: calls of batches are `
+            + 'waiting that long to be dialled (more calls than the dial rate can place), or the dispatcher is not receiving.',
+          checkFirst: 'the dispatcher\'s errors and throttles, its event source mapping (enabled?), then the calls queued against '
+            + 'batchCalls.dialRatePerSecond',
+          missing: 'an inactive, empty queue (SQS stops its metrics then)',
+        });
+      this.batchDeadLetters = this.alarm('BatchDeadLetters',
+        caller.batchDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: this.period, statistic: cloudwatch.Stats.MAXIMUM }),
+        props.batchDeadLetterThreshold ?? 1, {
+          meaning: 'Dispatch messages were received too often without being handled and are in the batch dead-letter queue: '
+            + 'the calls they name wait (or expire at their NotAfter) until the messages are moved back.',
+          checkFirst: 'the dispatcher\'s log group for the failures, then redrive the dead-letter queue to the dispatch queue '
+            + '(the ledger makes a redelivered message safe: no call is dialled twice)',
+          missing: 'an inactive, empty queue (SQS stops its metrics then)',
+        });
+      this.dispatcherErrors = this.alarm('DispatcherErrors', caller.batchDispatcher.metricErrors({ period: this.period }),
+        props.dispatcherErrorThreshold ?? 1, {
+          meaning: 'The batch dispatcher failed invocations (a crash, a timeout, or a configuration error at cold start): '
+            + 'their messages come back after the visibility timeout, and go to the dead-letter queue if it goes on.',
+          checkFirst: 'the dispatcher\'s log group for "misconfigured" or "Task timed out"',
+          missing: 'no invocations',
+        });
+    }
   }
 
   private alarm(
@@ -353,6 +412,8 @@ function checkThresholds(props: OutboundCallerAlarmsOptions): void {
     ['handlerThrottleThreshold', props.handlerThrottleThreshold],
     ['deadLetterThreshold', props.deadLetterThreshold],
     ['statusFailureThreshold', props.statusFailureThreshold],
+    ['batchDeadLetterThreshold', props.batchDeadLetterThreshold],
+    ['dispatcherErrorThreshold', props.dispatcherErrorThreshold],
   ];
   for (const [prop, value] of counts) {
     if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
@@ -369,6 +430,11 @@ function checkThresholds(props: OutboundCallerAlarmsOptions): void {
       problems.add(prop, 'must be a percentage above 0 and at most 100 (0 would always fire, over 100 never)', value,
         'Use a percentage such as 5 (5xx rate) or 80 (duration).');
     }
+  }
+  const age = props.batchQueueAgeThreshold;
+  if (age && !age.isUnresolved() && !(age.toMilliseconds() >= 60_000)) {
+    problems.add('batchQueueAgeThreshold', 'must be at least 1 minute (SQS reports the age in whole seconds, once a minute; '
+      + 'a shorter age would fire on every batch)', age.toHumanString(), 'Use Duration.hours(1), the default, or Duration.minutes(15).');
   }
   if (props.period && !props.period.isUnresolved()) {
     const seconds = props.period.toSeconds({ integral: false });
@@ -516,6 +582,21 @@ export class OutboundCallerDashboard extends Construct {
         ], [caller.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period, statistic: cloudwatch.Stats.MAXIMUM, label: 'Dead-letter queue messages',
         })]),
+      );
+    }
+    if (caller.batchQueue && caller.batchDeadLetterQueue && caller.batchDispatcher) {
+      const max = { period, statistic: cloudwatch.Stats.MAXIMUM };
+      this.dashboard.addWidgets(
+        graph('Batch calls: dispatch queue', [
+          caller.batchQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'Waiting messages' }),
+          caller.batchQueue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'In flight (received)' }),
+          caller.batchDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'Dead-letter queue messages' }),
+        ], [caller.batchQueue.metricApproximateAgeOfOldestMessage({ ...max, label: 'Oldest message age (s)' })]),
+        graph('Batch calls: dispatcher', [
+          caller.batchDispatcher.metricInvocations({ ...sum, label: 'Invocations' }),
+          caller.batchDispatcher.metricErrors({ ...sum, label: 'Errors' }),
+          caller.batchDispatcher.metricThrottles({ ...sum, label: 'Throttles' }),
+        ], [caller.batchDispatcher.metricDuration({ period, statistic: p99, label: 'Duration p99 (ms)' })]),
       );
     }
   }

@@ -14,6 +14,7 @@ import { CallingHours } from './calling-hours';
 import {
   OutboundCallerAlarms, OutboundCallerAlarmsOptions, OutboundCallerDashboard, OutboundCallerDashboardOptions,
 } from './outbound-caller-monitoring';
+import { buildBatchCalls } from './private/batch-calls';
 import { buildCallStatusTracking } from './private/call-status-tracking';
 import { METRICS, ROUTES } from './private/contract';
 import { buildHandler } from './private/handler';
@@ -37,6 +38,49 @@ export interface OutboundCallerThrottle {
    * @default 5 - the StartOutboundVoiceContact quota
    */
   readonly burstLimit?: number;
+}
+
+/**
+ * Opt-in bulk and scheduled calls (`batchCalls`): `POST /contact/outbound-voice/batches`
+ * accepts up to 1,000 calls at once; a dispatch queue and a dispatcher function
+ * dial them at `dialRatePerSecond`, each claimed in the ledger first.
+ */
+export interface BatchCallsOptions {
+  /**
+   * Calls per second the dispatcher dials, at most, whatever its concurrency
+   * (fractions allowed: 0.5 is one call every 2 seconds). It shares
+   * `connectQuota` with the synchronous route: the route's throttle plus this
+   * rate must fit in the quota (checked at synth).
+   *
+   * @default 1 - half of Connect's default StartOutboundVoiceContact quota (2 per
+   * second per account and Region), so the synchronous route keeps the other 1 per second
+   */
+  readonly dialRatePerSecond?: number;
+
+  /**
+   * Request rate limits of `POST /contact/outbound-voice/batches` (each request
+   * carries up to 1,000 calls, so a low rate is plenty). `GET` and `DELETE` of a
+   * batch have `statusThrottle`.
+   *
+   * @default - rate 1 per second, burst 2
+   */
+  readonly submitThrottle?: OutboundCallerThrottle;
+
+  /**
+   * Deliveries of a dispatch message before SQS moves it to the dead-letter
+   * queue. The dispatcher does not count Connect's LimitExceeded as a failed
+   * delivery: it waits and retries.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * A customer-managed KMS key for the dispatch queue and its dead-letter queue.
+   *
+   * @default - SQS-managed encryption (SSE-SQS)
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** Properties of `OutboundCaller`. */
@@ -132,11 +176,32 @@ export interface OutboundCallerProps {
 
   /**
    * Request rate limits of the route (stage method throttling; also the usage
-   * plan's throttle with API keys).
+   * plan's throttle with API keys). With `batchCalls`, this rate plus the dial
+   * rate must fit in `connectQuota`.
    *
-   * @default - rate 2 per second, burst 5: the StartOutboundVoiceContact quota
+   * @default - `connectQuota` (rate 2 per second, burst 5); with `batchCalls`, the
+   * quota minus the dial rate (rate 1 per second, burst 4 by default)
    */
   readonly throttle?: OutboundCallerThrottle;
+
+  /**
+   * Amazon Connect's StartOutboundVoiceContact quota of the account in this
+   * Region (Service Quotas). It is the default `throttle`; with `batchCalls` it
+   * is split between the synchronous route and the dispatcher. Set it when AWS
+   * raised your quota.
+   *
+   * @default - rate 2 per second, burst 5: Connect's default quota
+   */
+  readonly connectQuota?: OutboundCallerThrottle;
+
+  /**
+   * Bulk and scheduled calls: `POST /contact/outbound-voice/batches`, `GET` and
+   * `DELETE /contact/outbound-voice/batches/{batchId}`, a dispatch queue with a
+   * dead-letter queue, and a dispatcher function that dials at a steady rate.
+   *
+   * @default - no batch calls (their routes do not exist)
+   */
+  readonly batchCalls?: BatchCallsOptions;
 
   /**
    * Follow each call through Amazon Connect's contact events (an EventBridge
@@ -312,6 +377,18 @@ export class OutboundCaller extends Construct {
   public readonly deadLetterQueue?: sqs.IQueue;
   /** The EventBridge rule that sends Connect's contact events to the status function, with `callStatus`. */
   public readonly contactEventsRule?: events.IRule;
+  /** The `POST /contact/outbound-voice/batches` method, with `batchCalls`. */
+  public readonly submitBatchMethod?: apigw.Method;
+  /** The `GET /contact/outbound-voice/batches/{batchId}` method, with `batchCalls`. */
+  public readonly batchStatusMethod?: apigw.Method;
+  /** The `DELETE /contact/outbound-voice/batches/{batchId}` method, with `batchCalls`. */
+  public readonly cancelBatchMethod?: apigw.Method;
+  /** The queue of calls accepted in batches, with `batchCalls`. */
+  public readonly batchQueue?: sqs.IQueue;
+  /** Where dispatch messages go after repeated failed deliveries, with `batchCalls`. */
+  public readonly batchDeadLetterQueue?: sqs.IQueue;
+  /** The function that dials the calls of batches, paced, with `batchCalls`. */
+  public readonly batchDispatcher?: lambda.Function;
   /** The usage plan, with `CallerAuthorization.apiKey()`. */
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
@@ -335,7 +412,14 @@ export class OutboundCaller extends Construct {
     this.statusFunction = status?.fn;
     this.deadLetterQueue = status?.queue;
     this.contactEventsRule = status?.rule;
-    const access = addUsagePlan(this, this.api, this.method, resolved);
+    this.submitBatchMethod = routes.batchMethods?.submit;
+    this.batchStatusMethod = routes.batchMethods?.status;
+    this.cancelBatchMethod = routes.batchMethods?.cancel;
+    const batch = resolved.batchCalls ? buildBatchCalls(this, resolved, resolved.batchCalls, this.table, this.handler) : undefined;
+    this.batchQueue = batch?.queue;
+    this.batchDeadLetterQueue = batch?.deadLetterQueue;
+    this.batchDispatcher = batch?.dispatcher;
+    const access = addUsagePlan(this, this.api, routes, resolved);
     this.usagePlan = access.usagePlan;
     this.apiKey = access.apiKey;
     this.url = this.api.deploymentStage.urlForPath(ROUTES.placeCall);
@@ -359,13 +443,15 @@ export class OutboundCaller extends Construct {
 
   /**
    * Grants `execute-api:Invoke` on this construct's routes alone (the PUT,
-   * and the status GET with `callStatus`), for `CallerAuthorization.iam()`.
+   * the status GET with `callStatus`, and the three batch methods with
+   * `batchCalls`), for `CallerAuthorization.iam()`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const methods = [this.method, this.statusMethod, this.submitBatchMethod, this.batchStatusMethod, this.cancelBatchMethod];
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.method.methodArn, ...(this.statusMethod ? [this.statusMethod.methodArn] : [])],
+      resourceArns: methods.flatMap((method) => method ? [method.methodArn] : []),
     });
   }
 
@@ -421,8 +507,9 @@ export class OutboundCaller extends Construct {
   /**
    * Turns on the alarms of `OutboundCallerAlarms`: the API's 5xx rate,
    * sustained 429s, Connect errors by kind, the ledger unavailable, handler
-   * errors, throttles and duration near its timeout, and (with `callStatus`)
-   * the status pipeline. Once per construct.
+   * errors, throttles and duration near its timeout, (with `callStatus`) the
+   * status pipeline, and (with `batchCalls`) the dispatch queue's oldest
+   * message, its dead-letter queue and the dispatcher's errors. Once per construct.
    */
   public addAlarms(options: OutboundCallerAlarmsOptions = {}): OutboundCallerAlarms {
     this.refuseSecondCall('Alarms', 'addAlarms', 'OutboundCallerAlarms');
@@ -434,9 +521,10 @@ export class OutboundCaller extends Construct {
 
   /**
    * Turns on a CloudWatch dashboard of `OutboundCallerDashboard`: calls,
-   * rejections by code, latency, Connect errors, throttling, ledger latency and
-   * the status pipeline (with the alarms' status when `addAlarms()` is called
-   * too, in either order). Once per construct.
+   * rejections by code, latency, Connect errors, throttling, ledger latency,
+   * the status pipeline and (with `batchCalls`) the dispatch queue and the
+   * dispatcher (with the alarms' status when `addAlarms()` is called too, in
+   * either order). Once per construct.
    */
   public addDashboard(options: OutboundCallerDashboardOptions = {}): OutboundCallerDashboard {
     this.refuseSecondCall('Dashboard', 'addDashboard', 'OutboundCallerDashboard');

@@ -157,11 +157,17 @@ describe('construct and handler configuration', () => {
   const defaults = synth(() => ({}));
   const full = synth((stack) => fullyConfiguredProps(stack));
 
-  /** The environment of a function, with the table name (a Ref) made a plain string. */
+  /** What a reference (a Ref) in a function's environment is when deployed: the table's name, the queue's URL. */
+  const DEPLOYED: Record<string, string> = {
+    [ENV.tableName]: 'ledger',
+    [ENV.batchQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/Test-CallerBatchQueue',
+  };
+
+  /** The environment of a function, with references (the table name, the queue URL) made plain strings. */
   function environmentOf(template: Template, description: string): Record<string, string> {
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: description } }));
     const variables = (fn as any).Properties.Environment.Variables as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : 'ledger']));
+    return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : DEPLOYED[name]]));
   }
 
   test.each([
@@ -183,6 +189,18 @@ describe('construct and handler configuration', () => {
     const statusEnv = environmentOf(built.template, 'OutboundCaller: contact events to call status');
     expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(statusEnv)));
     expect(statusEnv[ENV.metricsNamespace]).toBe(METRICS.namespace);
+
+    // With batch calls (every prop set), the dispatcher loads the same configuration, batch calls on.
+    expect(config.batch !== undefined).toBe(built.caller.batchDispatcher !== undefined);
+    if (built.caller.batchDispatcher) {
+      const dispatcherEnv = environmentOf(built.template, 'OutboundCaller: dials the calls of batches, paced');
+      expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(dispatcherEnv)));
+      const dispatcherConfig = loadConfig(dispatcherEnv);
+      expect(dispatcherConfig.batch).toEqual(expect.objectContaining({
+        queueUrl: DEPLOYED[ENV.batchQueueUrl], dialRatePerSecond: Number(dispatcherEnv[ENV.batchDialRate]),
+      }));
+      expect(dispatcherConfig.policy).toEqual(config.policy);
+    }
   });
 
   test('the construct\'s metric*() methods read the metrics the handlers emit, in their namespace and dimension', () => {

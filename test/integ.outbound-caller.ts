@@ -1,6 +1,6 @@
 /**
  * integ-runner app: one stack with OutboundCaller's defaults (IAM auth, a new
- * REST API, a new ledger table) and fixed ids. Its snapshot
+ * REST API, a new ledger table) and fixed ids, and one with batch calls on. Its snapshot
  * (integ.outbound-caller.ts.snapshot/) is committed and verified offline by
  * test/integ-snapshot.test.ts; nothing here needs an AWS account unless you
  * deploy it on purpose (`integ-runner --update-on-failed` without `--dry-run`).
@@ -25,8 +25,19 @@ new OutboundCaller(stack, 'Caller', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
+// The same with batch calls on: the dispatch queue, its dead-letter queue, the dispatcher and the batch routes.
+// The stack above stays as it was: batch calls change only the template of a stack that turns them on.
+const batchStack = new Stack(app, 'OutboundCallerBatchInteg');
+new OutboundCaller(batchStack, 'Caller', {
+  instanceId: INSTANCE_ID,
+  contactFlowId: CONTACT_FLOW_ID,
+  sourcePhoneNumber: SOURCE_PHONE_NUMBER,
+  batchCalls: {},
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
 new IntegTest(app, 'OutboundCallerIntegTest', {
-  testCases: [stack],
+  testCases: [stack, batchStack],
   // The default, stated on purpose: asset hashes are normalised in the snapshot diff.
   diffAssets: false,
 });

@@ -354,3 +354,90 @@ describe('addDashboard()', () => {
     expect((body as { start?: string }).start).toBe('-P1D');
   });
 });
+
+describe('with batchCalls', () => {
+  const built = build({ batchCalls: {} }, (caller) => {
+    caller.addAlarms();
+    caller.addDashboard();
+  });
+  const alarms = alarmsById(built);
+  const dims = (alarm: CfnAlarm): Record<string, unknown> =>
+    Object.fromEntries((alarm.Properties.Dimensions ?? []).map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]));
+  const queueName = (queue: { node: { defaultChild?: unknown } }): unknown => ({ 'Fn::GetAtt': [ref(built, queue).Ref, 'QueueName'] });
+
+  test('addAlarms() adds the dispatch queue\'s age, its dead-letter queue and the dispatcher\'s errors', () => {
+    expect(Object.keys(alarms).sort()).toEqual([...ALL_ALARMS, 'BatchQueueAge', 'BatchDeadLetters', 'DispatcherErrors'].sort());
+    expect(built.caller.node.findChild('Alarms')).toEqual(expect.objectContaining({
+      batchQueueAge: expect.anything(), batchDeadLetters: expect.anything(), dispatcherErrors: expect.anything(),
+    }));
+  });
+
+  test('the age alarm: ApproximateAgeOfOldestMessage (maximum) of the dispatch queue, at 1 hour by default', () => {
+    expect(alarms.BatchQueueAge.Properties).toEqual(expect.objectContaining({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Statistic: 'Maximum',
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    }));
+    expect(dims(alarms.BatchQueueAge)).toEqual({ QueueName: queueName(built.caller.batchQueue!) });
+    expect(alarms.BatchQueueAge.Properties.AlarmDescription).toMatch(/Check first: .*dispatcher/);
+  });
+
+  test('the dead-letter alarm: visible messages (maximum) of the batch dead-letter queue, at 1', () => {
+    expect(alarms.BatchDeadLetters.Properties).toEqual(expect.objectContaining({
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum', Threshold: 1,
+    }));
+    expect(dims(alarms.BatchDeadLetters)).toEqual({ QueueName: queueName(built.caller.batchDeadLetterQueue!) });
+    expect(alarms.BatchDeadLetters.Properties.AlarmDescription).toMatch(/redrive/);
+  });
+
+  test('the dispatcher alarm: its Lambda Errors, at 1', () => {
+    expect(alarms.DispatcherErrors.Properties).toEqual(expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 1 }));
+    expect(dims(alarms.DispatcherErrors)).toEqual({ FunctionName: ref(built, built.caller.batchDispatcher!) });
+  });
+
+  test('thresholds can be set, and are checked', () => {
+    const custom = alarmsById(build({ batchCalls: {} }, (caller) => caller.addAlarms({
+      batchQueueAgeThreshold: Duration.minutes(15), batchDeadLetterThreshold: 5, dispatcherErrorThreshold: 3,
+    })));
+    expect([custom.BatchQueueAge, custom.BatchDeadLetters, custom.DispatcherErrors].map((a) => a.Properties.Threshold)).toEqual([900, 5, 3]);
+    const refused = (options: OutboundCallerAlarmsOptions): string => {
+      try {
+        build({ batchCalls: {} }, (caller) => caller.addAlarms(options));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected addAlarms() to throw');
+    };
+    expect(refused({ batchQueueAgeThreshold: Duration.seconds(30) })).toMatch(/batchQueueAgeThreshold must be at least 1 minute.*got "30 seconds"/);
+    expect(refused({ batchDeadLetterThreshold: 0 })).toMatch(/batchDeadLetterThreshold must be greater than 0/);
+    expect(refused({ dispatcherErrorThreshold: -1 })).toMatch(/dispatcherErrorThreshold must be greater than 0/);
+  });
+
+  test('the dashboard shows the dispatch queue (depth, in flight, dead letters, oldest age) and the dispatcher', () => {
+    const body = dashboardBody(built.template);
+    const titles = body.widgets.map((w) => w.properties.title);
+    expect(titles).toEqual(expect.arrayContaining(['Batch calls: dispatch queue', 'Batch calls: dispatcher']));
+    const metrics = (title: string): Array<{ namespace: string; name: string; dimensions: Record<string, string> }> =>
+      body.widgets.find((w) => w.properties.title === title)!.properties.metrics!.map(readMetric);
+    const logical = (construct: { node: { defaultChild?: unknown } }): string => ref(built, construct).Ref;
+    expect(metrics('Batch calls: dispatch queue').map((m) => `${m.name} ${m.dimensions.QueueName}`)).toEqual([
+      `ApproximateNumberOfMessagesVisible \${${logical(built.caller.batchQueue!)}.QueueName}`,
+      `ApproximateNumberOfMessagesNotVisible \${${logical(built.caller.batchQueue!)}.QueueName}`,
+      `ApproximateNumberOfMessagesVisible \${${logical(built.caller.batchDeadLetterQueue!)}.QueueName}`,
+      `ApproximateAgeOfOldestMessage \${${logical(built.caller.batchQueue!)}.QueueName}`,
+    ]);
+    expect(metrics('Batch calls: dispatcher').map((m) => `${m.namespace}/${m.name} ${m.dimensions.FunctionName}`)).toEqual(
+      ['Invocations', 'Errors', 'Throttles', 'Duration'].map((name) => `AWS/Lambda/${name} \${${logical(built.caller.batchDispatcher!)}}`));
+    const widget = body.widgets.find((w) => w.type === 'alarm');
+    expect(widget?.properties.alarms).toHaveLength(ALL_ALARMS.length + 3);
+  });
+
+  test('without batchCalls, none of it', () => {
+    const plain = build({}, (caller) => { caller.addAlarms(); caller.addDashboard(); });
+    expect(Object.keys(alarmsById(plain))).not.toContain('BatchQueueAge');
+    expect(dashboardBody(plain.template).widgets.map((w) => w.properties.title)).not.toContain('Batch calls: dispatch queue');
+  });
+});

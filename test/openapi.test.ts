@@ -15,9 +15,9 @@ import type { CallStatusView } from '../lambda/call-status';
 import { CallerAuthorization, OutboundCaller } from '../src';
 import { removeTestApps, testApp } from './support/cdk-test-app';
 import { ACCOUNT, OTHER_CONTACT_FLOW_ID, REGION, REQUIRED_PROPS } from './support/fixtures';
-import { ERROR_STATUS, HEADERS } from '../src/private/contract';
+import { BATCH, BATCH_CALL_STATES, ERROR_STATUS, HEADERS, ROUTE_ERRORS, ROUTES } from '../src/private/contract';
 import { GATEWAY_RESPONSES } from '../src/private/gateway-responses';
-import { packageOpenApiDocument, requestBodySchema } from '../src/private/openapi';
+import { batchRequestBodySchema, packageOpenApiDocument, requestBodySchema } from '../src/private/openapi';
 
 const ALLOWED = { allowedContactFlowIds: [OTHER_CONTACT_FLOW_ID], allowedDestinationCountries: ['US', 'CA'] };
 
@@ -166,6 +166,81 @@ describe('the OpenAPI 3.1 document', () => {
     expect(Object.keys(data.properties).sort()).toEqual(Object.keys(fields).sort());
   });
 
+  describe('with batch calls', () => {
+    const { doc, template } = synth({ batchCalls: {} });
+
+    test('is valid OpenAPI 3.1, and without batchCalls has no batch route', () => {
+      expect(validate(asDeployed(doc))).toEqual({ valid: true });
+      expect(Object.keys(doc.paths)).toEqual([
+        '/contact/outbound-voice', '/contact/outbound-voice/{contactId}', ROUTES.batches, ROUTES.batch,
+      ]);
+      expect(Object.keys(synth().doc.paths)).not.toContain(ROUTES.batches);
+      expect(synth().doc.components.schemas.SubmitBatchRequest).toBeUndefined();
+    });
+
+    test('POST\'s request schema is the batch model the template deploys (one source, not written twice)', () => {
+      const deployed = Object.values(template.findResources('AWS::ApiGateway::Model'))
+        .map((model: any) => model.Properties.Schema).find((schema: any) => schema.title === 'SubmitBatchRequest');
+      const { $schema: draft, ...rest } = deployed;
+      expect(draft).toBe('http://json-schema.org/draft-04/schema#');
+      expect(doc.components.schemas.SubmitBatchRequest).toEqual(rest);
+      expect(batchRequestBodySchema()).toEqual(rest);
+      expect(doc.paths[ROUTES.batches].post.requestBody.content['application/json'].schema)
+        .toEqual({ $ref: '#/components/schemas/SubmitBatchRequest' });
+    });
+
+    test('the examples are valid against the request model', () => {
+      const examples = doc.paths[ROUTES.batches].post.requestBody.content['application/json'].examples;
+      for (const { value } of Object.values<any>(examples)) {
+        expect(Object.keys(value).every((field) => ['Calls', 'NotBefore', 'NotAfter'].includes(field))).toBe(true);
+        for (const call of value.Calls) {
+          expect(call).toEqual(expect.objectContaining({ DestinationPhoneNumber: expect.any(String), ClientToken: expect.any(String) }));
+        }
+      }
+    });
+
+    test('each operation answers its own error codes at their statuses, from the contract, with the gateway\'s', () => {
+      const codesOf = (operation: any): Record<string, string[]> => Object.fromEntries(Object.entries<any>(operation.responses)
+        .filter(([status]) => !status.startsWith('2'))
+        .map(([status, response]) => [status, response.content['application/json'].schema.allOf[1].properties.error.properties.code.enum]));
+      const post = codesOf(doc.paths[ROUTES.batches].post);
+      for (const code of ROUTE_ERRORS.submitBatch) {
+        expect([code, post[String(ERROR_STATUS[code])]]).toEqual([code, expect.arrayContaining([code])]);
+      }
+      expect(post['409']).toBeUndefined(); // an in-progress key refuses that call in the 202, not the batch
+      expect(post['429']).toEqual(['RATE_LIMITED']); // the route's own throttle
+      for (const operation of [doc.paths[ROUTES.batch].get, doc.paths[ROUTES.batch].delete]) {
+        const codes = codesOf(operation);
+        for (const code of ROUTE_ERRORS.batch) expect([code, codes[String(ERROR_STATUS[code])]]).toEqual([code, expect.arrayContaining([code])]);
+        expect(codes['415']).toBeUndefined();
+        expect(operation.parameters).toEqual([expect.objectContaining({ name: 'batchId', in: 'path', required: true })]);
+        expect(operation.parameters[0].schema.pattern).toBe(BATCH.batchIdPattern);
+      }
+    });
+
+    test('the 202 links to GET of the batch; the answers use the envelope', () => {
+      const post = doc.paths[ROUTES.batches].post;
+      expect(post.responses['202'].links.GetBatch).toEqual(expect.objectContaining({
+        operationId: 'getBatch', parameters: { batchId: '$response.body#/data/id' },
+      }));
+      for (const name of ['BatchSubmitted', 'BatchStatus', 'BatchCancelled']) {
+        expect(doc.components.schemas[name]).toEqual(expect.objectContaining({ required: ['success', 'data'], additionalProperties: false }));
+      }
+      const counts = doc.components.schemas.BatchStatus.properties.data.properties.counts;
+      expect(counts.required).toEqual([...BATCH_CALL_STATES]);
+      expect(doc.components.schemas.BatchCancelled.properties.data.required).toContain('cancelled');
+      expect(doc.paths[ROUTES.batch].delete.operationId).toBe('cancelBatch');
+    });
+
+    test('the configuration names the dial rate and the quota split', () => {
+      expect(doc['x-outbound-caller']).toMatchObject({
+        throttle: { rateLimit: 1, burstLimit: 4 },
+        connectQuota: { rateLimit: 2, burstLimit: 5 },
+        batchCalls: { dialRatePerSecond: 1, submitThrottle: BATCH.routeThrottle },
+      });
+    });
+  });
+
   test('the package\'s document offers every authorization mode and a server with variables', () => {
     const doc: any = packageOpenApiDocument();
     expect(doc.openapi).toBe('3.1.0');
@@ -174,5 +249,7 @@ describe('the OpenAPI 3.1 document', () => {
     expect(doc.servers[0].url).toBe('https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}');
     // COGNITO's 401 and API_KEY's QUOTA_EXCEEDED are in it; the PUT documents 4XX and 5XX catch-alls.
     expect(Object.keys(doc.paths['/contact/outbound-voice'].put.responses)).toEqual(expect.arrayContaining(['401', '4XX', '5XX']));
+    // Every route of every configuration, the batch routes too.
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([ROUTES.batches, ROUTES.batch]));
   });
 });

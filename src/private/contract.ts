@@ -80,6 +80,8 @@ export const BATCH = {
   maxLifetimeSeconds: 7 * 24 * 3600,
   /** The dispatcher's default dial rate: Connect's default quota is 2/s; the synchronous route keeps the other 1/s. */
   defaultDialRatePerSecond: 1,
+  /** The highest dial rate the dispatcher accepts (checked at synth and at cold start). */
+  maxDialRatePerSecond: 1000,
   /** API Gateway throttle of the batch routes (submit, status, cancel): each submission may carry 1,000 calls. */
   routeThrottle: { rateLimit: 1, burstLimit: 2 },
   /**

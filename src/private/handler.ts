@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import type { Acknowledgement } from './acknowledgements';
 import { ALL_COUNTRIES, ENV, METRICS } from './contract';
 import { createFunction } from './functions';
 import { grantLedger } from './ledger-table';
@@ -30,16 +31,34 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       nag: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by API Gateway only: the caller receives every failure in the response, so a DLQ would never hold anything.',
     }],
-    policyAcknowledgements: [{
-      nag: 'AwsSolutions-IAM5',
-      reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
-        + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example). '
-        + 'DescribeContact (the status route\'s lookup of a call whose events were lost) and, with '
-        + 'contactSearchAttribute, GetContactAttributes (searching contacts by attribute) use the same scope.',
-      appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
-    }],
+    policyAcknowledgements: [CONNECT_CONTACT_WILDCARD],
   });
 
+  const { contactArn } = grantPlaceCalls(scope, role, resolved);
+  if (resolved.callStatus) {
+    // The status route asks Connect about a call whose contact events did not come.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeContactOnThisInstance',
+      actions: ['connect:DescribeContact'],
+      resources: [contactArn],
+    }));
+  }
+  // GetItem: a call's status, the replay of a request refused outside the calling hours, and with batch calls a
+  // batch; BatchGetItem: a batch's calls.
+  const getItem = resolved.callStatus || resolved.callingHours?.enforceOnSyncRoute || resolved.batchCalls !== undefined;
+  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(getItem ? ['GetItem'] : []),
+    ...(resolved.batchCalls ? ['BatchGetItem'] : [])], resolved.callStatus);
+  resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+    'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+  return fn;
+}
+
+/**
+ * What placing a call needs, for the handler and the batch dispatcher alike:
+ * StartOutboundVoiceContact on this instance's contacts, and with
+ * `contactSearchAttribute` the search for a dead attempt's call.
+ */
+export function grantPlaceCalls(scope: Construct, role: iam.Role, resolved: ResolvedProps): { contactArn: string } {
   const { instance } = resolved;
   const stack = Stack.of(scope);
   const instanceArn = `arn:${instance.partition ?? Aws.PARTITION}:connect:${instance.region ?? stack.region}:`
@@ -64,24 +83,21 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       resources: [contactArn],
     }));
   }
-  if (resolved.callStatus) {
-    // The status route asks Connect about a call whose contact events did not come.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DescribeContactOnThisInstance',
-      actions: ['connect:DescribeContact'],
-      resources: [contactArn],
-    }));
-  }
-  // GetItem: a call's status, and the replay of a request refused outside the calling hours.
-  const getItem = resolved.callStatus || resolved.callingHours?.enforceOnSyncRoute;
-  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(getItem ? ['GetItem'] : [])], resolved.callStatus);
-  resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
-    'kms:ReEncryptFrom', 'kms:ReEncryptTo');
-  return fn;
+  return { contactArn };
 }
 
+/** Why the `contact/*` wildcard of StartOutboundVoiceContact (and its companions) is right. */
+export const CONNECT_CONTACT_WILDCARD: Acknowledgement = {
+  nag: 'AwsSolutions-IAM5',
+  reason: 'StartOutboundVoiceContact authorizes on instance/<id>/contact/*: the contact id does not exist '
+    + 'before the call, so the wildcard is scoped to contacts of this one instance (the API reference\'s own example). '
+    + 'DescribeContact (the status route\'s lookup of a call whose events were lost) and, with '
+    + 'contactSearchAttribute, GetContactAttributes (searching contacts by attribute) use the same scope.',
+  appliesTo: [{ regex: '/^Resource::arn:.*:connect:.*:instance\\/.*\\/contact\\/\\*$/' }],
+};
+
 /** The handler's configuration: the variables of the shared contract, read once at cold start. */
-function handlerEnvironment(resolved: ResolvedProps, table: dynamodb.ITable): Record<string, string> {
+export function handlerEnvironment(resolved: ResolvedProps, table: dynamodb.ITable): Record<string, string> {
   const countries = resolved.allowedDestinationCountries;
   return {
     [ENV.instanceId]: resolved.instance.instanceId,

@@ -1,9 +1,9 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import {
-  AuthMode, CALL_STATUS_RANK, ERROR_STATUS, HEADERS, LIMITS, PATTERNS, RETRY_AFTER_CODES, ROUTE_ERRORS, ROUTES,
+  AuthMode, BATCH, BATCH_CALL_STATES, CALL_STATUS_RANK, ERROR_STATUS, HEADERS, LIMITS, PATTERNS, RETRY_AFTER_CODES, ROUTE_ERRORS, ROUTES,
 } from './contract';
 import { GATEWAY_RESPONSES, GatewayResponseScope } from './gateway-responses';
-import { outboundVoiceRequestSchema } from './request-schema';
+import { batchRequestSchema, outboundVoiceRequestSchema } from './request-schema';
 
 /**
  * The OpenAPI 3.1 document of the API, built from the same sources as what
@@ -20,6 +20,8 @@ export interface OpenApiOptions {
   readonly authModes: readonly AuthMode[];
   /** Whether the status route exists. */
   readonly callStatus: boolean;
+  /** Whether the batch routes exist. */
+  readonly batchCalls?: boolean;
   /** The stage's URL (the routes' paths follow it); a server with variables when omitted. */
   readonly serverUrl?: string;
   /** User pool ARNs, for the Cognito scheme's authorizer. */
@@ -64,6 +66,12 @@ export function requestBodySchema(): Json {
   return schema;
 }
 
+/** The batch request body schema as the document gives it: the deployed batch model, without its draft-04 `$schema`. */
+export function batchRequestBodySchema(): Json {
+  const { $schema: _draft, ...schema } = toJsonSchema(batchRequestSchema());
+  return schema;
+}
+
 const SCHEME_NAMES: Record<Exclude<AuthMode, 'NONE'>, string> = { IAM: 'sigv4', API_KEY: 'api_key', COGNITO: 'cognito' };
 
 function securitySchemes(options: OpenApiOptions): Json {
@@ -96,11 +104,14 @@ function securitySchemes(options: OpenApiOptions): Json {
   };
 }
 
-function inScope(scope: GatewayResponseScope, route: 'placeCall' | 'callStatus', modes: readonly AuthMode[]): boolean {
+/** The operations of the document, as the contract's ROUTE_ERRORS names them. */
+type Route = keyof typeof ROUTE_ERRORS;
+
+function inScope(scope: GatewayResponseScope, route: Route, modes: readonly AuthMode[]): boolean {
   switch (scope) {
     case 'all': return true;
-    case 'body': return route === 'placeCall';
-    case 'parameters': return route === 'callStatus';
+    case 'body': return route === 'placeCall' || route === 'submitBatch';
+    case 'parameters': return route === 'callStatus' || route === 'batch';
     case 'IAM_OR_COGNITO': return modes.includes('IAM') || modes.includes('COGNITO');
     default: return modes.includes(scope);
   }
@@ -111,7 +122,7 @@ const requestIdHeader = { $ref: '#/components/headers/RequestId' };
 const retryAfterHeader = { $ref: '#/components/headers/RetryAfter' };
 
 /** Each status an operation can answer → the error codes that can come with it (the handler's and API Gateway's). */
-function errorResponses(route: 'placeCall' | 'callStatus', modes: readonly AuthMode[]): Json {
+function errorResponses(route: Route, modes: readonly AuthMode[]): Json {
   const byStatus = new Map<string, { codes: Set<string>; retryAfter: boolean; gateway: string[] }>();
   const entry = (status: string): { codes: Set<string>; retryAfter: boolean; gateway: string[] } =>
     byStatus.get(status) ?? byStatus.set(status, { codes: new Set(), retryAfter: false, gateway: [] }).get(status)!;
@@ -245,6 +256,8 @@ export function openApiDocument(options: OpenApiOptions): Json {
     };
   }
 
+  if (options.batchCalls) Object.assign(paths, batchPaths(security, modes));
+
   return {
     openapi: '3.1.0',
     info: {
@@ -315,6 +328,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
             },
           },
         }),
+        ...(options.batchCalls ? batchSchemas() : {}),
         ErrorEnvelope: envelope(false, 'error', {
           type: 'object',
           required: ['code', 'message', 'details'],
@@ -353,6 +367,191 @@ export function openApiDocument(options: OpenApiOptions): Json {
   };
 }
 
+/**
+ * With batch calls: `POST /contact/outbound-voice/batches`, and `GET` and
+ * `DELETE /contact/outbound-voice/batches/{batchId}` (docs/batches.md).
+ */
+function batchPaths(security: Json[], modes: readonly AuthMode[]): Json {
+  const batchId = {
+    name: 'batchId',
+    in: 'path',
+    required: true,
+    description: 'The `data.id` of the answer that submitted the batch.',
+    schema: { type: 'string', pattern: BATCH.batchIdPattern },
+  };
+  const statusAnswer = (description: string, schema: string): Json => ({
+    description,
+    headers: { [HEADERS.requestId]: requestIdHeader },
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+  });
+  return {
+    [ROUTES.batches]: {
+      post: {
+        operationId: 'submitBatch',
+        summary: 'Queue up to 1,000 calls at once, optionally for later; each is dialled once, paced inside the Connect quota',
+        description: `Each call is a body of \`PUT ${ROUTES.placeCall}\` with its \`ClientToken\` required: that is the call's `
+          + 'idempotency key, on either route. API Gateway checks the body against this schema; the handler then checks the whole '
+          + `batch (at most ${BATCH.calls.max} calls and ${BATCH.bodyBytes} bytes, no ClientToken twice, NotBefore at most 35 days `
+          + 'ahead, NotAfter after it) and refuses it whole when it fails, then checks each call with the synchronous route\'s rules. '
+          + 'The answer reports each call: accepted (queued, or a replay of a call already placed with this key) or refused with the '
+          + `code and message the synchronous route would give. No ${HEADERS.idempotencyKey} header: each call's ClientToken is its key.`,
+        security,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { $ref: '#/components/schemas/SubmitBatchRequest' },
+              examples: {
+                now: {
+                  summary: 'Two calls, dialled as soon as the dial rate allows',
+                  value: {
+                    Calls: [
+                      { DestinationPhoneNumber: '+12125550123', ClientToken: 'reminder-2026-12-01-0001' },
+                      { DestinationPhoneNumber: '+12125550124', ClientToken: 'reminder-2026-12-01-0002', Attributes: { customerName: 'Ana' } },
+                    ],
+                  },
+                },
+                scheduled: {
+                  summary: 'One call for a set time, expiring if not dialled within two hours',
+                  value: {
+                    Calls: [{ DestinationPhoneNumber: '+12125550123', ClientToken: 'outage-notice-42' }],
+                    NotBefore: '2026-12-01T15:00:00Z',
+                    NotAfter: '2026-12-01T17:00:00Z',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          202: {
+            ...statusAnswer('The batch was checked: each call accepted (queued) or refused. `data.id` is null when none was accepted.',
+              'BatchSubmitted'),
+            links: {
+              GetBatch: {
+                operationId: 'getBatch',
+                parameters: { batchId: '$response.body#/data/id' },
+                description: 'The state of the batch this answer submitted.',
+              },
+            },
+          },
+          ...errorResponses('submitBatch', modes),
+        },
+      },
+    },
+    [ROUTES.batch]: {
+      get: {
+        operationId: 'getBatch',
+        summary: 'The state of each call of a batch this caller submitted, and counts by state',
+        security,
+        parameters: [batchId],
+        responses: {
+          200: statusAnswer('The batch: counts by state and each call\'s state (a PLACED call\'s status is on the call status route).',
+            'BatchStatus'),
+          ...errorResponses('batch', modes),
+        },
+      },
+      delete: {
+        operationId: 'cancelBatch',
+        summary: 'Cancel every call of a batch this caller submitted that is not dialling yet',
+        security,
+        parameters: [batchId],
+        responses: {
+          200: statusAnswer('The batch after the cancellation, with how many calls this request cancelled.', 'BatchCancelled'),
+          ...errorResponses('batch', modes),
+        },
+      },
+    },
+  };
+}
+
+/** The schemas of the batch routes' answers. */
+function batchSchemas(): Json {
+  const time = (description: string): Json => ({ type: 'string', format: 'date-time', description });
+  const statusData = (extra: Json = {}, extraRequired: string[] = []): Json => ({
+    type: 'object',
+    required: ['id', 'created_at', 'counts', 'calls', ...extraRequired],
+    properties: {
+      id: { type: 'string', pattern: BATCH.batchIdPattern },
+      created_at: time('When the batch was submitted.'),
+      not_before: time('No call is dialled before this time.'),
+      not_after: time('Calls not dialled by this time expire.'),
+      counts: {
+        type: 'object',
+        description: 'How many calls are in each state (every state, 0 when none).',
+        required: [...BATCH_CALL_STATES],
+        additionalProperties: false,
+        properties: Object.fromEntries(BATCH_CALL_STATES.map((state) => [state, { type: 'integer', minimum: 0 }])),
+      },
+      calls: {
+        type: 'array',
+        description: 'Each accepted call, in submission order. PLACED, FAILED, EXPIRED and CANCELLED are final.',
+        items: {
+          type: 'object',
+          required: ['client_token', 'state'],
+          properties: {
+            client_token: { type: 'string' },
+            state: { type: 'string', enum: [...BATCH_CALL_STATES] },
+            contact_id: { type: 'string', description: 'With PLACED: the ContactId (its status is on the call status route).' },
+            error: {
+              type: 'object',
+              required: ['code'],
+              properties: { code: { type: 'string', description: 'With FAILED: the code the synchronous route would have answered.' } },
+            },
+          },
+        },
+      },
+      ...extra,
+    },
+  });
+  return {
+    SubmitBatchRequest: batchRequestBodySchema(),
+    BatchSubmitted: envelope(true, 'data', {
+      type: 'object',
+      required: ['id', 'created_at', 'accepted', 'refused', 'calls'],
+      properties: {
+        id: { type: ['string', 'null'], description: 'The batch id (for GET and DELETE); null when no call was accepted.' },
+        created_at: time('When the batch was submitted.'),
+        not_before: time('No call is dialled before this time.'),
+        not_after: time('Calls not dialled by this time expire.'),
+        accepted: { type: 'integer', minimum: 0 },
+        refused: { type: 'integer', minimum: 0 },
+        calls: {
+          type: 'array',
+          description: 'A result per call, in the order of the request.',
+          items: {
+            type: 'object',
+            required: ['client_token', 'result'],
+            properties: {
+              client_token: { type: 'string' },
+              result: { type: 'string', enum: ['accepted', 'refused'] },
+              replayed: { const: true, description: 'Accepted as a replay: a call with this key was already placed; not dialled again.' },
+              contact_id: { type: 'string', description: 'With replayed: the ContactId of that call.' },
+              error: {
+                type: 'object',
+                required: ['code', 'message'],
+                description: 'With refused: the code and message the synchronous route would give.',
+                properties: {
+                  code: { type: 'string' },
+                  message: { type: 'string' },
+                  details: {
+                    type: 'array',
+                    items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    }),
+    BatchStatus: envelope(true, 'data', statusData()),
+    BatchCancelled: envelope(true, 'data', statusData({
+      cancelled: { type: 'integer', minimum: 0, description: 'Calls this request cancelled.' },
+    }, ['cancelled'])),
+  };
+}
+
 /** The answer envelope: `{"success": true, "data": …}` or `{"success": false, "error": …}`, nothing else. */
 function envelope(success: boolean, key: 'data' | 'error', body: Json): Json {
   return {
@@ -363,8 +562,8 @@ function envelope(success: boolean, key: 'data' | 'error', body: Json): Json {
   };
 }
 
-/** The document the npm package ships as openapi.json: every authorization mode, the status route, a server with variables. */
+/** The document the npm package ships as openapi.json: every authorization mode, the status and batch routes, a server with variables. */
 export function packageOpenApiDocument(): Json {
-  return openApiDocument({ authModes: ['IAM', 'API_KEY', 'COGNITO'], callStatus: true });
+  return openApiDocument({ authModes: ['IAM', 'API_KEY', 'COGNITO'], callStatus: true, batchCalls: true });
 }
 

@@ -1,6 +1,6 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import {
-  ANSWER_MACHINE_DETECTION_MEMBERS, Limit, LIMITS, PATTERNS, REFERENCE_TYPES, REQUEST_FIELDS, RequestField, TRAFFIC_TYPES,
+  ANSWER_MACHINE_DETECTION_MEMBERS, BATCH, Limit, LIMITS, PATTERNS, REFERENCE_TYPES, REQUEST_FIELDS, RequestField, TRAFFIC_TYPES,
 } from './contract';
 
 /**
@@ -61,5 +61,34 @@ export function outboundVoiceRequestSchema(): apigw.JsonSchema {
     required: ['DestinationPhoneNumber'],
     additionalProperties: false,
     properties: Object.fromEntries(REQUEST_FIELDS.map((field) => [field, fields[field]])),
+  };
+}
+
+/**
+ * The request model of `POST /contact/outbound-voice/batches`: `Calls`, each a
+ * body of the synchronous route with `ClientToken` required (the call's
+ * idempotency key), and the optional `NotBefore` and `NotAfter` (ISO 8601).
+ * The handler checks each call with the synchronous route's rules, and what a
+ * schema cannot say (duplicate keys inside the batch, the times' range).
+ */
+export function batchRequestSchema(): apigw.JsonSchema {
+  const { schema: _draft, title: _title, ...call } = outboundVoiceRequestSchema();
+  const time = (meaning: string): apigw.JsonSchema => ({ type: apigw.JsonSchemaType.STRING, format: 'date-time', description: meaning });
+  return {
+    schema: apigw.JsonSchemaVersion.DRAFT4,
+    title: 'SubmitBatchRequest',
+    type: apigw.JsonSchemaType.OBJECT,
+    required: ['Calls'],
+    additionalProperties: false,
+    properties: {
+      Calls: {
+        type: apigw.JsonSchemaType.ARRAY,
+        minItems: BATCH.calls.min,
+        maxItems: BATCH.calls.max,
+        items: { ...call, required: ['DestinationPhoneNumber', 'ClientToken'] },
+      },
+      NotBefore: time('Dial no call before this time (at most 35 days ahead).'),
+      NotAfter: time('Calls not dialled by this time expire.'),
+    },
   };
 }

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { CallerAuthorization, CallerAuthorizationMode } from '../caller-authorization';
 import type { OutboundCallerProps } from '../outbound-caller';
 import type { CallingHoursPolicy } from './calling-hours-policy';
-import { PATTERNS } from './contract';
+import { BATCH, PATTERNS } from './contract';
 import {
   checkDuration, checkInstanceLocation, checkLedgerTable, checkPhoneNumber, checkRange, checkThrottle, InstanceRef,
   MAX_IDEMPOTENCY_WINDOW, MAX_TIMEOUT, parseContactFlowId, parseCountries, parseInstance, parseQueueId, PropsProblems,
@@ -17,6 +17,19 @@ import {
 export interface Throttle {
   readonly rateLimit: number;
   readonly burstLimit: number;
+}
+
+/** `batchCalls`, resolved. */
+export interface ResolvedBatchCalls {
+  readonly dialRatePerSecond: number;
+  /**
+   * The dispatcher's share of the quota's burst: it paces its calls evenly, so
+   * at most this many can fall in one instant (the dial rate rounded up).
+   */
+  readonly dialBurst: number;
+  readonly submitThrottle: Throttle;
+  readonly maxReceiveCount: number;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -39,6 +52,10 @@ export interface ResolvedProps {
   readonly callingHours?: { readonly policy: CallingHoursPolicy; readonly enforceOnSyncRoute: boolean };
   readonly authorization: CallerAuthorization;
   readonly throttle: Throttle;
+  /** The account's StartOutboundVoiceContact quota, shared by the PUT route and the dispatcher. */
+  readonly connectQuota: Throttle;
+  /** Undefined: batch calls are off. */
+  readonly batchCalls?: ResolvedBatchCalls;
   readonly callStatus: boolean;
   readonly statusThrottle: Throttle;
   readonly contactSearchAttribute?: string;
@@ -81,10 +98,7 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
   const allowedSourcePhoneNumbers = props.allowedSourcePhoneNumbers ?? [];
   allowedSourcePhoneNumbers.forEach((number, i) => checkPhoneNumber(`allowedSourcePhoneNumbers[${i}]`, number, problems));
   const allowedDestinationCountries = parseCountries(props.allowedDestinationCountries, problems);
-  const throttle = resolveThrottle('throttle', props.throttle, { rateLimit: 2, burstLimit: 5 }, {
-    rate: 'Use the Connect quota (2 per second) unless AWS raised it.',
-    burst: 'Use the Connect quota (5) unless AWS raised it.',
-  }, problems);
+  const { throttle, connectQuota, batchCalls } = resolveQuotaSplit(props, problems);
   const statusThrottle = resolveThrottle('statusThrottle', props.statusThrottle, { rateLimit: 10, burstLimit: 20 }, {
     rate: 'Use a positive rate, e.g. 10 per second.',
     burst: 'Use a burst such as 20.',
@@ -143,6 +157,8 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     callingHours,
     authorization: props.authorization ?? CallerAuthorization.iam(),
     throttle,
+    connectQuota,
+    batchCalls,
     callStatus: props.callStatus ?? true,
     statusThrottle,
     contactSearchAttribute: searchKey,
@@ -160,6 +176,107 @@ export function resolveProps(scope: Construct, props: OutboundCallerProps): Reso
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     endpointType: props.endpointType ?? apigw.EndpointType.REGIONAL,
   };
+}
+
+/** Connect's default StartOutboundVoiceContact quota, per account and Region. */
+const CONNECT_DEFAULT_QUOTA: Throttle = { rateLimit: 2, burstLimit: 5 };
+const BATCH_DEFAULTS = {
+  dialRatePerSecond: BATCH.defaultDialRatePerSecond,
+  submitThrottle: BATCH.routeThrottle,
+  maxReceiveCount: BATCH.maxReceiveCount,
+};
+/** SQS accepts a maxReceiveCount from 1 to 1,000. */
+const MAX_RECEIVE_COUNT = 1000;
+
+/**
+ * The StartOutboundVoiceContact quota and its static split (README, "Bulk and
+ * scheduled calls"): without batch calls the PUT route's throttle defaults to
+ * the quota; with them, the dispatcher takes its dial rate (and that rate
+ * rounded up from the burst) and the route gets the rest by default. A route
+ * throttle the user set must leave the dial rate room: together they never plan
+ * to exceed the quota, so neither starves the other.
+ */
+function resolveQuotaSplit(
+  props: OutboundCallerProps, problems: PropsProblems,
+): { throttle: Throttle; connectQuota: Throttle; batchCalls?: ResolvedBatchCalls } {
+  const connectQuota = resolveThrottle('connectQuota', props.connectQuota, CONNECT_DEFAULT_QUOTA, {
+    rate: 'Use the StartOutboundVoiceContact rate quota of the account in this Region (Service Quotas; 2 by default).',
+    burst: 'Use the StartOutboundVoiceContact burst quota of the account in this Region (5 by default).',
+  }, problems);
+  const throttleFix = {
+    rate: 'Use the Connect quota (2 per second) unless AWS raised it.',
+    burst: 'Use the Connect quota (5) unless AWS raised it.',
+  };
+  const options = props.batchCalls;
+  if (options === undefined) {
+    return { throttle: resolveThrottle('throttle', props.throttle, connectQuota, throttleFix, problems), connectQuota };
+  }
+
+  const dial = options.dialRatePerSecond ?? BATCH_DEFAULTS.dialRatePerSecond;
+  const known = (...values: number[]): boolean => values.every((value) => !Token.isUnresolved(value) && Number.isFinite(value));
+  if (known(dial) && !(dial > 0)) {
+    problems.add('batchCalls.dialRatePerSecond', 'must be greater than 0', dial,
+      'Use 1 (the default: half of Connect\'s default quota of 2 per second), or a fraction such as 0.5.');
+  }
+  if (known(dial) && dial > BATCH.maxDialRatePerSecond) {
+    problems.add('batchCalls.dialRatePerSecond', `must be at most ${BATCH.maxDialRatePerSecond} calls per second (the dispatcher's limit)`,
+      dial, 'Use the rate of your StartOutboundVoiceContact quota that batches may take, e.g. 1.');
+  }
+  if (!Token.isUnresolved(dial) && !Number.isFinite(dial)) {
+    problems.add('batchCalls.dialRatePerSecond', 'must be a finite number of calls per second', String(dial), 'Use 1, the default.');
+  }
+  const dialBurst = known(dial) && dial > 0 ? Math.ceil(dial) : 1;
+  const quotaKnown = known(connectQuota.rateLimit, connectQuota.burstLimit);
+  const split: Throttle = quotaKnown && known(dial)
+    ? { rateLimit: roundRate(connectQuota.rateLimit - dial), burstLimit: connectQuota.burstLimit - dialBurst }
+    : connectQuota;
+  const splitFits = split.rateLimit > 0 && split.burstLimit >= 1;
+  if (props.throttle === undefined && !splitFits && quotaKnown && known(dial) && dial > 0) {
+    problems.add('batchCalls.dialRatePerSecond', `must leave the synchronous route part of connectQuota (rate ${connectQuota.rateLimit} `
+      + `per second, burst ${connectQuota.burstLimit}): the route's throttle defaults to the quota minus the dial rate`, dial,
+    `Use a dial rate below ${connectQuota.rateLimit} (and rounded up, below the burst ${connectQuota.burstLimit}), `
+      + 'or set connectQuota to the quota AWS raised for you.');
+  }
+  // Without a throttle of the user's, the split is the route's throttle (when it does not fit, the dial rate is reported above).
+  const throttle = props.throttle === undefined
+    ? (splitFits ? split : connectQuota)
+    : resolveThrottle('throttle', props.throttle, split, throttleFix, problems);
+  if (props.throttle !== undefined && quotaKnown && known(dial, throttle.rateLimit, throttle.burstLimit) && dial > 0) {
+    if (throttle.rateLimit + dial > connectQuota.rateLimit + 1e-9) {
+      problems.add('throttle.rateLimit', `plus batchCalls.dialRatePerSecond (${dial}) must be at most connectQuota.rateLimit `
+        + `(${connectQuota.rateLimit}): the synchronous route and the dispatcher share Connect's quota`, throttle.rateLimit,
+      `Use a route rate of at most ${roundRate(connectQuota.rateLimit - dial)}, lower the dial rate, or set connectQuota `
+        + 'to the quota AWS raised for you.');
+    }
+    if (throttle.burstLimit + dialBurst > connectQuota.burstLimit) {
+      problems.add('throttle.burstLimit', `plus the dispatcher's burst (${dialBurst}, the dial rate rounded up) must be at most `
+        + `connectQuota.burstLimit (${connectQuota.burstLimit}): the synchronous route and the dispatcher share Connect's quota`,
+      throttle.burstLimit, `Use a route burst of at most ${connectQuota.burstLimit - dialBurst}, or set connectQuota to the `
+        + 'quota AWS raised for you.');
+    }
+  }
+  const submitThrottle = resolveThrottle('batchCalls.submitThrottle', options.submitThrottle, BATCH_DEFAULTS.submitThrottle, {
+    rate: 'Use a positive rate, e.g. 1 per second (each request carries up to 1,000 calls).',
+    burst: 'Use a burst such as 2.',
+  }, problems);
+  checkRange('batchCalls.maxReceiveCount', options.maxReceiveCount, 1, MAX_RECEIVE_COUNT,
+    'Use 5, the default: SQS moves a message to the dead-letter queue after this many deliveries.', problems);
+  return {
+    throttle,
+    connectQuota,
+    batchCalls: {
+      dialRatePerSecond: dial,
+      dialBurst,
+      submitThrottle,
+      maxReceiveCount: options.maxReceiveCount ?? BATCH_DEFAULTS.maxReceiveCount,
+      encryptionKey: options.encryptionKey,
+    },
+  };
+}
+
+/** A rate without floating-point noise (2 - 1.1 is 0.8999999999999999). */
+function roundRate(rate: number): number {
+  return Math.round(rate * 1e6) / 1e6;
 }
 
 /** A throttle prop with its defaults, checked. */

@@ -8,7 +8,7 @@ import { acknowledge, LOG_GROUP_ENCRYPTION } from './acknowledgements';
 import { ROUTES } from './contract';
 import { addErrorGatewayResponses } from './gateway-responses';
 import type { OpenApiOptions } from './openapi';
-import { outboundVoiceRequestSchema } from './request-schema';
+import { batchRequestSchema, outboundVoiceRequestSchema } from './request-schema';
 import type { ResolvedProps, Throttle } from './resolve-props';
 
 /** A route's stage throttle. */
@@ -17,11 +17,20 @@ interface RouteThrottle extends Throttle {
   readonly method: string;
 }
 
-/** The PUT route with the Connect quota, and the status GET with its own limits. */
+/**
+ * The PUT route with its share of the Connect quota, the status GET with its
+ * own limits, and with batch calls the batch submission with its own limits and
+ * the batch GET and DELETE with the status route's.
+ */
 function routeThrottles(resolved: ResolvedProps): RouteThrottle[] {
   return [
     { path: ROUTES.placeCall, method: 'PUT', ...resolved.throttle },
     ...(resolved.callStatus ? [{ path: ROUTES.callStatus, method: 'GET', ...resolved.statusThrottle }] : []),
+    ...(resolved.batchCalls ? [
+      { path: ROUTES.batches, method: 'POST', ...resolved.batchCalls.submitThrottle },
+      { path: ROUTES.batch, method: 'GET', ...resolved.statusThrottle },
+      { path: ROUTES.batch, method: 'DELETE', ...resolved.statusThrottle },
+    ] : []),
   ];
 }
 
@@ -115,6 +124,15 @@ function throttleRoutesOnExistingStage(api: apigw.IRestApi, routes: RouteThrottl
 export interface Routes {
   readonly method: apigw.Method;
   readonly statusMethod?: apigw.Method;
+  /** With batch calls: `POST …/batches`, `GET` and `DELETE …/batches/{batchId}`. */
+  readonly batchMethods?: BatchMethods;
+}
+
+/** The methods of the batch routes. */
+export interface BatchMethods {
+  readonly submit: apigw.Method;
+  readonly status: apigw.Method;
+  readonly cancel: apigw.Method;
 }
 
 /**
@@ -151,8 +169,9 @@ export function addRoutes(scope: Construct, api: apigw.IRestApi, handler: lambda
       requestParameters: { 'method.request.path.contactId': true },
     })
     : undefined;
+  const batchMethods = resolved.batchCalls ? addBatchRoutes(scope, api, integration, methodAuthorization, validator) : undefined;
 
-  for (const routeMethod of [method, statusMethod]) {
+  for (const routeMethod of [method, statusMethod, batchMethods?.submit, batchMethods?.status, batchMethods?.cancel]) {
     if (!routeMethod) continue;
     // LambdaIntegration's permissions: apigateway.amazonaws.com, restricted by SourceArn to each method.
     for (const child of routeMethod.node.children) {
@@ -170,7 +189,37 @@ export function addRoutes(scope: Construct, api: apigw.IRestApi, handler: lambda
       }]);
     }
   }
-  return { method, statusMethod };
+  return { method, statusMethod, batchMethods };
+}
+
+/**
+ * With batch calls: `POST /contact/outbound-voice/batches` (body checked
+ * against the batch model: each call a body of the PUT route, with ClientToken
+ * required) and `GET`/`DELETE /contact/outbound-voice/batches/{batchId}`.
+ */
+function addBatchRoutes(
+  scope: Construct, api: apigw.IRestApi, integration: () => apigw.LambdaIntegration,
+  methodAuthorization: apigw.MethodOptions, validator: apigw.IRequestValidator,
+): BatchMethods {
+  const model = new apigw.Model(scope, 'BatchRequestModel', {
+    restApi: api,
+    contentType: 'application/json',
+    description: 'A batch of StartOutboundVoiceContact requests, each with a ClientToken (unknown fields refused)',
+    schema: batchRequestSchema(),
+  });
+  const batches = api.root.resourceForPath(ROUTES.batches);
+  const submit = batches.addMethod('POST', integration(), {
+    ...methodAuthorization,
+    requestValidator: validator,
+    requestModels: { 'application/json': model },
+  });
+  const batch = batches.addResource('{batchId}');
+  const byId: apigw.MethodOptions = {
+    ...methodAuthorization,
+    requestValidator: validator,
+    requestParameters: { 'method.request.path.batchId': true },
+  };
+  return { submit, status: batch.addMethod('GET', integration(), byId), cancel: batch.addMethod('DELETE', integration(), byId) };
 }
 
 function authorizationOptions(scope: Construct, authorization: CallerAuthorization): apigw.MethodOptions {
@@ -194,22 +243,28 @@ function authorizationOptions(scope: Construct, authorization: CallerAuthorizati
 
 /**
  * With `CallerAuthorization.apiKey()`: a usage plan whose per-key throttle is
- * the status route's (it may be polled faster than calls may be placed), with
- * the PUT held to its own throttle; and an API key unless the user brings theirs.
+ * the status routes' (they may be polled faster than calls may be placed), with
+ * the PUT (and the batch submission) held to its own throttle; and an API key
+ * unless the user brings theirs.
  */
 export function addUsagePlan(
-  scope: Construct, api: apigw.IRestApi, method: apigw.Method, resolved: ResolvedProps,
+  scope: Construct, api: apigw.IRestApi, routes: Routes, resolved: ResolvedProps,
 ): { usagePlan?: apigw.UsagePlan; apiKey?: apigw.IApiKey } {
-  const { authorization, callStatus, throttle, statusThrottle } = resolved;
+  const { authorization, callStatus, throttle, statusThrottle, batchCalls } = resolved;
   if (authorization.mode !== CallerAuthorizationMode.API_KEY) return {};
+  const pollable = callStatus || batchCalls !== undefined;
+  const methodThrottles: apigw.ThrottlingPerMethod[] = [
+    ...(pollable ? [{ method: routes.method, throttle }] : []),
+    ...(batchCalls && routes.batchMethods ? [{ method: routes.batchMethods.submit, throttle: batchCalls.submitThrottle }] : []),
+  ];
   const usagePlan = new apigw.UsagePlan(scope, 'UsagePlan', {
     description: 'OutboundCaller callers',
-    throttle: callStatus ? statusThrottle : throttle,
+    throttle: pollable ? statusThrottle : throttle,
     quota: authorization.apiKeyOptions?.quota,
     apiStages: [{
       api,
       stage: api.deploymentStage,
-      throttle: callStatus ? [{ method, throttle }] : undefined,
+      throttle: methodThrottles.length > 0 ? methodThrottles : undefined,
     }],
   });
   if (!(authorization.apiKeyOptions?.createApiKey ?? true)) return { usagePlan };
@@ -224,6 +279,7 @@ export function openApiOptions(scope: Construct, api: apigw.IRestApi, resolved: 
   return {
     authModes: [resolved.authorization.mode],
     callStatus: resolved.callStatus,
+    batchCalls: resolved.batchCalls !== undefined,
     serverUrl: Fn.join('', [
       'https://', api.restApiId, '.execute-api.', stack.region, '.', stack.urlSuffix, '/', api.deploymentStage.stageName,
     ]),
@@ -246,6 +302,13 @@ export function openApiOptions(scope: Construct, api: apigw.IRestApi, resolved: 
       authorization: resolved.authorization.mode,
       idempotencyWindowSeconds: resolved.idempotencyWindowSeconds,
       throttle: resolved.throttle,
+      ...(resolved.batchCalls ? {
+        connectQuota: resolved.connectQuota,
+        batchCalls: {
+          dialRatePerSecond: resolved.batchCalls.dialRatePerSecond,
+          submitThrottle: resolved.batchCalls.submitThrottle,
+        },
+      } : {}),
     },
   };
 }

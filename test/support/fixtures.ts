@@ -66,7 +66,7 @@ export function compliantKey(stack: Stack, id = 'LedgerKey'): kms.Key {
   return key;
 }
 
-/** Every prop set to a non-default value (Cognito auth, a KMS key, allow-lists, …). */
+/** Every prop set to a non-default value (Cognito auth, KMS keys, allow-lists, batch calls, …). */
 export function fullyConfiguredProps(stack: Stack): OutboundCallerProps {
   return {
     instanceId: instanceArn(),
@@ -88,6 +88,13 @@ export function fullyConfiguredProps(stack: Stack): OutboundCallerProps {
     memorySize: 512,
     timeout: Duration.seconds(20),
     reservedConcurrentExecutions: 5,
+    connectQuota: { rateLimit: 3, burstLimit: 6 },
+    batchCalls: {
+      dialRatePerSecond: 2,
+      submitThrottle: { rateLimit: 0.5, burstLimit: 1 },
+      maxReceiveCount: 8,
+      encryptionKey: compliantKey(stack, 'QueueKey'),
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { CallerAuthorization, OutboundCaller, OutboundCallerProps } from '../../src';
+import { CallerAuthorization, CallingHours, OutboundCaller, OutboundCallerProps } from '../../src';
 import { BATCH, ENV, ROUTES } from '../../src/private/contract';
 import { removeTestApps, testApp } from '../support/cdk-test-app';
 import {
@@ -392,6 +392,15 @@ describe('batchCalls options', () => {
       'GET /contact/outbound-voice/batches/{batchId}': [10, 20],
       'DELETE /contact/outbound-voice/batches/{batchId}': [10, 20],
     }));
+  });
+
+  test('with callingHours, the dispatcher gets the policy too (queued calls wait for their window)', () => {
+    const built = build({ batchCalls: {}, callingHours: CallingHours.usTelemarketing() });
+    const dispatcher = built.template.toJSON().Resources[logicalId(built.stack, built.caller.batchDispatcher!)];
+    const handlerEnv = environment(built.template);
+    expect(handlerEnv[ENV.callingHours]).toEqual(expect.any(String));
+    expect(dispatcher.Properties.Environment.Variables[ENV.callingHours]).toBe(handlerEnv[ENV.callingHours]);
+    expect(dispatcher.Properties.Environment.Variables).toEqual(handlerEnv);
   });
 
   test('the dispatcher is a lambda.Function (alarms and metrics can use it)', () => {

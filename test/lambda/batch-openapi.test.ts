@@ -103,7 +103,8 @@ describe('the batch routes answer what the OpenAPI document says', () => {
     const good = {
       success: true,
       data: {
-        id: '00000000-0000-4000-8000-000000000000', created_at: '2026-11-29T00:00:00.000Z',
+        id: '00000000-0000-4000-8000-000000000000',
+        created_at: '2026-11-29T00:00:00.000Z',
         counts: { SCHEDULED: 0, QUEUED: 1, DIALING: 0, PLACED: 0, FAILED: 0, EXPIRED: 0, CANCELLED: 0 },
         calls: [{ client_token: 'k', state: 'QUEUED' }],
       },

@@ -7,6 +7,9 @@
  * that join across midnight; then a brute-force check of `nextAllowedTime`
  * against `isAllowed`, minute by minute, across offset changes.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
 import {
   callingHoursVerdict, isAllowed, localTimeText, nextAllowedTime, resolveZones, zonesOfNumber,
 } from '../../lambda/calling-hours';
@@ -248,5 +251,53 @@ describe('configuration: CALLING_HOURS and CALLING_HOURS_SYNC, checked at cold s
   ])('%s fails at cold start, naming the variable', (_what, env, message) => {
     expect(() => loadConfig({ ...BASE, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...BASE, ...env })).toThrow(message);
+  });
+});
+
+describe('property: nextAllowedTime is the first allowed minute, for random numbers, windows and instants', () => {
+  // Every prefix of the shipped index: numbers with one zone and with several.
+  const index = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'lambda', 'generated', 'phone-timezones.json'), 'utf8')) as {
+    groups: Array<[number[], string]>;
+  };
+  const prefixes = index.groups.filter(([zones]) => zones.length <= 4).map(([, coded]) => {
+    let previous = '';
+    return coded.split(' ').map((token) => (previous = previous.slice(0, token.charCodeAt(0) - 97) + token.slice(1)));
+  }).flat();
+  const SCAN_MINUTES = 3 * 24 * 60;
+
+  const windowArb = fc.tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 1, max: 600 }))
+    .map(([start, length]): MinuteWindow => [start, Math.min(1440, start + length)]);
+  const dayArb = fc.array(windowArb, { maxLength: 2 }).map((windows) => {
+    // Sorted and joined where they overlap, as the construct would accept them.
+    const sorted = [...windows].sort((a, b) => a[0] - b[0]);
+    const joined: Array<[number, number]> = [];
+    for (const [start, end] of sorted) {
+      const last = joined[joined.length - 1];
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else joined.push([start, end]);
+    }
+    return joined as MinuteWindow[];
+  });
+  const policyArb = fc.array(dayArb, { minLength: 7, maxLength: 7 })
+    .filter((days) => days.some((windows) => windows.length > 0))
+    .map((days): CallingHoursPolicy => ({ days, unknownZone: REFUSE }));
+  // Minutes of 2026 and 2027, so offset changes of both hemispheres come up.
+  const instantArb = fc.integer({ min: 0, max: 2 * 365 * 24 * 60 }).map((minute) => at('2026-01-01T00:00:00.000Z') + minute * 60_000);
+
+  test('for 60 random cases, against a minute-by-minute scan of up to 3 days', () => {
+    fc.assert(fc.property(fc.constantFrom(...prefixes), policyArb, instantArb, (prefix, policy, now) => {
+      const number = `+${prefix}`;
+      const next = nextAllowedTime(number, policy, now);
+      let scanned: number | undefined;
+      for (let minute = 0; minute <= SCAN_MINUTES && scanned === undefined; minute++) {
+        if (isAllowed(number, policy, now + minute * 60_000)) scanned = now + minute * 60_000;
+      }
+      if (scanned !== undefined) {
+        expect(iso(next)).toBe(iso(scanned));
+      } else if (next !== undefined) {
+        expect(next).toBeGreaterThan(now + SCAN_MINUTES * 60_000);
+        expect(isAllowed(number, policy, next)).toBe(true);
+      }
+    }), { numRuns: 60, seed: 15 });
   });
 });

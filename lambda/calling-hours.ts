@@ -32,12 +32,13 @@ let prefixIndex: { readonly zones: Map<string, readonly string[]>; readonly long
 function index(): { readonly zones: Map<string, readonly string[]>; readonly longest: number } {
   if (prefixIndex) return prefixIndex;
   const data = (typeof phoneTimezones === 'string' ? JSON.parse(phoneTimezones) : phoneTimezones) as PhoneTimezoneIndex;
+  const zoneNames = decodeZoneNames(data.zones);
   const zones = new Map<string, readonly string[]>();
   let longest = 0;
   for (const [zoneIndexes, coded] of data.groups) {
-    const names = Object.freeze(zoneIndexes.map((i) => data.zones[i]));
+    const names = Object.freeze(zoneIndexes.map((i) => zoneNames[i]));
     let previous = '';
-    for (const token of coded.split(' ')) {
+    for (const token of coded.match(/[a-z][0-9]*/g) ?? []) {
       previous = previous.slice(0, token.charCodeAt(0) - 97) + token.slice(1);
       zones.set(previous, names);
       longest = Math.max(longest, previous.length);
@@ -45,6 +46,15 @@ function index(): { readonly zones: Map<string, readonly string[]>; readonly lon
   }
   prefixIndex = { zones, longest };
   return prefixIndex;
+}
+
+/** The zone names of the index, in order: `Africa/Abidjan,Accra|America/Adak,…` → `Africa/Abidjan`, `Africa/Accra`, … */
+export function decodeZoneNames(text: string): string[] {
+  return text.split('|').flatMap((group) => {
+    const slash = group.indexOf('/');
+    const area = group.slice(0, slash + 1);
+    return group.slice(slash + 1).split(',').map((location) => area + location);
+  });
 }
 
 /**

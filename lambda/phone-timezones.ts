@@ -10,10 +10,12 @@
  * upgrade regenerates it, and test/lambda/phone-timezones.test.ts checks that
  * the shipped index answers like the package for every prefix.
  *
- * The index is compact (about a fifth of the map): the zone names once, then
+ * The index is compact (under a fifth of the map): the zone names once, grouped
+ * by area, then
  * each distinct set of zones with the prefixes that map to it, sorted and
- * front-coded (each prefix is a letter saying how many leading digits it
- * shares with the one before, a = 0, then the rest of its digits).
+ * front-coded: each prefix is a letter saying how many leading digits it
+ * shares with the one before (a = 0), then the rest of its digits; the letter
+ * also separates it from the one before.
  *
  *   ts-node lambda/phone-timezones.ts <out.json>
  */
@@ -24,8 +26,11 @@ import * as path from 'node:path';
 export interface PhoneTimezoneIndex {
   /** Where the data comes from (package, version, file). */
   readonly source: string;
-  /** IANA zone names, sorted. */
-  readonly zones: readonly string[];
+  /**
+   * IANA zone names, sorted, grouped by area: `Africa/Abidjan,Accra|America/Adak,…`
+   * (the index of a zone is its position in the whole list).
+   */
+  readonly zones: string;
   /** Each distinct set of zones (indexes into `zones`) with its prefixes, front-coded. */
   readonly groups: ReadonlyArray<readonly [zoneIndexes: readonly number[], prefixes: string]>;
 }
@@ -65,7 +70,21 @@ export function encodePhoneTimezones(map: Record<string, string>, source: string
   const groups = [...bySet.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, prefixes]): readonly [number[], string] => [key.split(',').map(Number), frontCode(prefixes.sort())]);
-  return { source, zones, groups };
+  return { source, zones: groupZoneNames(zones), groups };
+}
+
+/** `Africa/Abidjan,Accra|America/Adak,…`: sorted names, each area written once. */
+function groupZoneNames(sorted: readonly string[]): string {
+  const areas: Array<[string, string[]]> = [];
+  for (const zone of sorted) {
+    const slash = zone.indexOf('/');
+    if (slash < 1 || /[,|]/.test(zone)) throw new Error(`phone-timezones: zone "${zone}" is not Area/Location`);
+    const area = zone.slice(0, slash);
+    const last = areas[areas.length - 1];
+    if (last && last[0] === area) last[1].push(zone.slice(slash + 1));
+    else areas.push([area, [zone.slice(slash + 1)]]);
+  }
+  return areas.map(([area, locations]) => `${area}/${locations.join(',')}`).join('|');
 }
 
 function frontCode(sorted: readonly string[]): string {
@@ -75,7 +94,7 @@ function frontCode(sorted: readonly string[]): string {
     while (shared < previous.length && shared < prefix.length && previous[shared] === prefix[shared]) shared++;
     previous = prefix;
     return String.fromCharCode(97 + shared) + prefix.slice(shared);
-  }).join(' ');
+  }).join('');
 }
 
 if (require.main === module) {

@@ -261,7 +261,7 @@ describe('property: nextAllowedTime is the first allowed minute, for random numb
   };
   const prefixes = index.groups.filter(([zones]) => zones.length <= 4).map(([, coded]) => {
     let previous = '';
-    return coded.split(' ').map((token) => (previous = previous.slice(0, token.charCodeAt(0) - 97) + token.slice(1)));
+    return (coded.match(/[a-z][0-9]*/g) ?? []).map((token) => (previous = previous.slice(0, token.charCodeAt(0) - 97) + token.slice(1)));
   }).flat();
   const SCAN_MINUTES = 3 * 24 * 60;
 

@@ -486,7 +486,9 @@ describe('ConnectSimulator with the real ConnectClient', () => {
 });
 
 describe('contact events', () => {
-  const timeline = { initiated: 10, connected: 40, disconnected: 80 };
+  // The repeated token must reach the simulator while the first contact is still going (a token whose contact
+  // has ended starts a new one): the contact lasts a second, well over the gap between two requests on a busy machine.
+  const timeline = { initiated: 10, connected: 40, disconnected: 1_000 };
 
   async function placeWith(outcome?: 'answered' | 'no-answer'): Promise<{ events: SimContactEvent[]; contactId: string; sim: ConnectSimulator }> {
     const events: SimContactEvent[] = [];
@@ -501,6 +503,10 @@ describe('contact events', () => {
         DestinationPhoneNumber: '+12125550123', ContactFlowId: 'flow', InstanceId: 'instance-1', SourcePhoneNumber: '+14155550100', ClientToken: 'token-events',
       }));
       client.destroy();
+      // Wait for the contact to end, then a little longer: an event after DISCONNECTED would be a bug the tests see.
+      for (let waited = 0; waited < 10_000 && !events.some((event) => event.detail.eventType === 'DISCONNECTED'); waited += 25) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       await new Promise((resolve) => setTimeout(resolve, 150));
       return { events, contactId: out.ContactId!, sim };
     } finally {

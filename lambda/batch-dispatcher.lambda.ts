@@ -14,6 +14,7 @@ import { parseDispatchMessage, type DispatchMessage } from './batch';
 import { BatchLedger, type DialClaim } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
 import { placedStatusAttributes } from './call-status';
+import { callingHoursVerdict } from './calling-hours';
 import { ConfigError, loadConfig } from './config';
 import { classifyConnectFailure, startOutboundVoiceContact } from './connect';
 import { successBody } from './http';
@@ -33,6 +34,8 @@ const PACER_SLACK_MS = 1_000;
 const BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 /** Unknown outcomes (5xx, timeouts) of one call before it is given up as FAILED (UPSTREAM_ERROR). */
 const MAX_UNKNOWN_ATTEMPTS = 5;
+/** Tries of the ledger write that records a placed call (each with the ledger client's own 3 attempts). */
+const RECORD_ATTEMPTS = 4;
 /** A search for an earlier attempt's call gets this long. */
 const LOOKUP_BUDGET_MS = 2_500;
 
@@ -77,7 +80,7 @@ export async function handler(event: SQSEvent, context: InvocationContext): Prom
         failures.push({ itemIdentifier: sqsRecord.messageId });
         return;
       }
-      await dispatch(message, endMs, log);
+      await dispatch(message, sqsRecord.receiptHandle, endMs, log);
     } catch (error) {
       // Redelivered after the visibility timeout; the ledger makes the retry safe.
       log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describe(error) });
@@ -87,9 +90,9 @@ export async function handler(event: SQSEvent, context: InvocationContext): Prom
   return { batchItemFailures: failures };
 }
 
-async function dispatch(message: DispatchMessage, endMs: number, log: Logger): Promise<void> {
+async function dispatch(message: DispatchMessage, receiptHandle: string, endMs: number, log: Logger): Promise<void> {
   if (message.kind === 'batch') return wakeBatch(message.batchId, log);
-  return dialCall(message.batchId, message.pk, endMs, log.child({ batchId: message.batchId }));
+  return dialCall(message.batchId, message.pk, receiptHandle, endMs, log.child({ batchId: message.batchId }));
 }
 
 /** A batch's wake-up: before NotBefore, another wake-up; from then on, one message per call. */
@@ -105,8 +108,19 @@ async function wakeBatch(batchId: string, log: Logger): Promise<void> {
   log.info('batch due: calls queued', { batchId, calls: batch.callKeys.length });
 }
 
-async function dialCall(batchId: string, pk: string, endMs: number, log: Logger): Promise<void> {
+async function dialCall(batchId: string, pk: string, receiptHandle: string, endMs: number, log: Logger): Promise<void> {
   const callMessage: DispatchMessage = { v: 1, kind: 'call', batchId, pk };
+  // 0. Calling hours: a callee whose window is closed waits for it, before a dial slot is spent on the call.
+  if (config.callingHours) {
+    const queued = await batches.peek(pk, batchId);
+    // Not yet due (NotBefore, or its window already known): sleep on, without a slot or a claim.
+    if (queued && queued.dueAtMs > Date.now() && queued.dueAtMs < queued.notAfterMs) {
+      await queue.send(callMessage, queued.dueAtMs);
+      return;
+    }
+    const reschedule = (opensAt: number): Promise<boolean> => batches.reschedule(pk, batchId, opensAt);
+    if (queued && await waitForCallingHours(callMessage, queued.destination, queued.notAfterMs, reschedule)) return;
+  }
   // 1. A dial slot first, so the claim's lease starts when the call can go at once.
   const slot = await batches.takeDialSlot(intervalMs, Date.now(), PACER_SLACK_MS);
   if (slot > endMs - INVOCATION_RESERVE_MS) {
@@ -166,7 +180,15 @@ async function dialCall(batchId: string, pk: string, endMs: number, log: Logger)
     }
   }
 
-  // 3. The call, with the token derived at submission (the synchronous route's token for this key and request).
+  // 2c. The window may have closed while the call waited for its slot: back to QUEUED until it opens.
+  if (config.callingHours && await waitForCallingHours(callMessage, claim.request.DestinationPhoneNumber, claim.notAfterMs,
+    (opensAt) => batches.requeue(claim, opensAt, claim.notAfterMs, false))) {
+    return;
+  }
+
+  // 3. If this process dies from here on, the message is back when the lease ends (the takeover re-sends the token).
+  await queue.holdFor(receiptHandle, (claim.deadlineMs - Date.now()) / 1000 + 1);
+  // The call, with the token derived at submission (the synchronous route's token for this key and request).
   const request = searchKey && digest ? withSearchAttribute(claim.request, searchKey, digest) : claim.request;
   let contactId: string;
   try {
@@ -202,19 +224,46 @@ async function dialCall(batchId: string, pk: string, endMs: number, log: Logger)
   log.info('call started', { contactId, destination });
 }
 
+/**
+ * Whether the callee's calling hours keep the call back now. If so, `wait`
+ * moves it to when they open (the wake-up comes then, or at NotAfter, when it
+ * expires); a number the policy never allows (the unknown-zone rule refuses
+ * it, or no window within the policy's horizon) waits until NotAfter and expires.
+ */
+async function waitForCallingHours(
+  message: DispatchMessage, destination: string, notAfterMs: number, wait: (opensAt: number) => Promise<boolean>,
+): Promise<boolean> {
+  const now = Date.now();
+  const verdict = callingHoursVerdict(destination, config.callingHours!, now);
+  if (verdict.allowed) return false;
+  const opensAt = Math.min(verdict.opensAt ?? notAfterMs, notAfterMs);
+  if (await wait(opensAt)) await queue.send(message, opensAt, now);
+  return true;
+}
+
 async function record(claim: DialClaim, batchId: string, contactId: string, createdAt: string, log: Logger): Promise<void> {
-  try {
-    await ledger.complete(claim, contactId, createdAt, successBody(contactId, createdAt), config.callStatus
-      ? {
-        ...placedStatusAttributes({ caller: '', createdAt }),
-        // The submitting caller, as the batch stored it (a hash): they see the call on the status route.
-        [LEDGER.callStatus.callerHash]: { S: claim.callerHash },
+  const statusAttributes = config.callStatus
+    ? {
+      ...placedStatusAttributes({ caller: '', createdAt }),
+      // The submitting caller, as the batch stored it (a hash): they see the call on the status route.
+      [LEDGER.callStatus.callerHash]: { S: claim.callerHash },
+    }
+    : undefined;
+  // The call exists now: a record that fails is tried again at once (a takeover much later could dial it again).
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ledger.complete(claim, contactId, createdAt, successBody(contactId, createdAt), statusAttributes);
+      return;
+    } catch (error) {
+      if (attempt < RECORD_ATTEMPTS - 1) {
+        await sleep(250 * 2 ** attempt);
+        continue;
       }
-      : undefined);
-  } catch (error) {
-    // The call is placed but not recorded: at NotAfter a wake-up settles the record without dialling again.
-    log.error('ledger record failed after the call was placed', { contactId, error: describe(error) });
-    await queue.send({ v: 1, kind: 'call', batchId, pk: claim.pk }, claim.notAfterMs).catch(() => undefined);
+      // Placed but not recorded: at NotAfter a wake-up settles the record without dialling again.
+      log.error('ledger record failed after the call was placed', { contactId, error: describe(error) });
+      await queue.send({ v: 1, kind: 'call', batchId, pk: claim.pk }, claim.notAfterMs).catch(() => undefined);
+      return;
+    }
   }
 }
 

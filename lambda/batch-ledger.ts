@@ -317,6 +317,42 @@ export class BatchLedger {
     }, claim);
   }
 
+  /** A queued call's destination and window, read before a dial slot is spent on it (calling hours). */
+  async peek(pk: string, batchId: string): Promise<{ destination: string; dueAtMs: number; notAfterMs: number } | undefined> {
+    const out = await this.send('peek', () => this.client.send(new GetItemCommand({
+      TableName: this.tableName,
+      Key: { [PK]: { S: pk } },
+      ProjectionExpression: `#status, ${B.batchId}, ${B.request}, ${B.dueAt}, ${B.notAfter}`,
+      ExpressionAttributeNames: { '#status': R.status },
+    })));
+    const item = out.Item;
+    if (!item || item[R.status]?.S !== ST.queued || item[B.batchId]?.S !== batchId) return undefined;
+    const request = JSON.parse(item[B.request]?.S ?? '{}') as Partial<OutboundCallRequest>;
+    return {
+      destination: request.DestinationPhoneNumber ?? '',
+      dueAtMs: Number(item[B.dueAt]?.N ?? 0),
+      notAfterMs: Number(item[B.notAfter]?.N ?? 0),
+    };
+  }
+
+  /** A QUEUED call waits until `dueAtMs` (its calling hours open then); false when it is no longer QUEUED. */
+  async reschedule(pk: string, batchId: string, dueAtMs: number): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [PK]: { S: pk } },
+        UpdateExpression: `SET ${B.dueAt} = :dueAt`,
+        ConditionExpression: `#status = :queued AND ${B.batchId} = :batchId`,
+        ExpressionAttributeNames: { '#status': R.status },
+        ExpressionAttributeValues: { ':dueAt': { N: String(dueAtMs) }, ':queued': { S: ST.queued }, ':batchId': { S: batchId } },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new LedgerUnavailableError('reschedule', error);
+    }
+  }
+
   /** A QUEUED call past its NotAfter becomes EXPIRED (no claim needed: the condition is the state). */
   async expireQueued(pk: string, batchId: string, nowMs: number): Promise<void> {
     try {

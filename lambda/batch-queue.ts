@@ -3,7 +3,7 @@
  * naming a batch or one call, delayed at most 900 s (SQS's limit; a longer
  * wait is re-queued by the dispatcher with the time still left).
  */
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from './aws-clients';
 import { wakeUpDelaySeconds, type DispatchMessage } from './batch';
 
@@ -36,6 +36,22 @@ export class DispatchQueue {
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),
         DelaySeconds: wakeUpDelaySeconds(atMs, nowMs, this.maxWakeUpSeconds),
+      }));
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  /**
+   * A received message comes back after `seconds` unless it is deleted first:
+   * set just before a call is dialled, so a dispatcher that dies mid-call has
+   * its message redelivered as soon as its claim's lease ends, not after the
+   * queue's whole visibility timeout.
+   */
+  async holdFor(receiptHandle: string, seconds: number): Promise<void> {
+    try {
+      await this.sqs().send(new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.ceil(seconds)),
       }));
     } catch (error) {
       throw new QueueUnavailableError(error);

@@ -5,8 +5,9 @@
  * Connect simulator.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ConnectSimulator, type ConnectSimulatorOptions } from './connect-simulator';
 import { createLedgerTable } from './dynamodb-local';
@@ -27,6 +28,7 @@ export interface BatchHarnessOptions {
 
 export interface DispatcherOptions {
   readonly concurrency?: number;
+  readonly redeliverFraction?: number;
   readonly clockOffsetMs?: number;
   readonly env?: Record<string, string | undefined>;
 }
@@ -116,9 +118,12 @@ export class BatchHarness {
         DISPATCHER_QUEUE_ARN: this.queues.queueArn,
         DISPATCHER_CONCURRENCY: String(options.concurrency ?? 2),
         DISPATCHER_CLOCK_OFFSET_MS: String(options.clockOffsetMs ?? 0),
+        DISPATCHER_REDELIVER_FRACTION: String(options.redeliverFraction ?? 0),
       },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // Its log lines (JSON) go to BATCH_DISPATCHER_LOG when set, for a look at what it did.
+      stdio: ['ignore', process.env.BATCH_DISPATCHER_LOG ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     });
+    if (process.env.BATCH_DISPATCHER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BATCH_DISPATCHER_LOG, { flags: 'a' }));
     const dispatcher = new RunningDispatcher(child);
     this.dispatchers.push(dispatcher);
     await new Promise<void>((resolve, reject) => {
@@ -170,6 +175,16 @@ export class BatchHarness {
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }));
       return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Another wake-up of a batch, as a repeated delivery would bring. */
+  async sendWakeUp(batchId: string): Promise<void> {
+    const client = localSqsClient(this.emq.endpoint);
+    try {
+      await client.send(new SendMessageCommand({ QueueUrl: this.queues.queueUrl, MessageBody: JSON.stringify({ v: 1, kind: 'batch', batchId }) }));
     } finally {
       client.destroy();
     }

@@ -10,7 +10,8 @@
  *   → { type: 'stop' }              stops polling, finishes what is in flight, exits
  *
  * DISPATCHER_SQS_ENDPOINT, DISPATCHER_QUEUE_ARN, DISPATCHER_CONCURRENCY (default 2),
- * DISPATCHER_BATCH_SIZE (default 10), DISPATCHER_CLOCK_OFFSET_MS (default 0).
+ * DISPATCHER_BATCH_SIZE (default 10), DISPATCHER_CLOCK_OFFSET_MS (default 0), DISPATCHER_REDELIVER_FRACTION
+ * (default 0: the share of handled messages left undeleted, so SQS delivers them again).
  */
 import * as path from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     concurrency: Number(process.env.DISPATCHER_CONCURRENCY ?? 2),
     batchSize: Number(process.env.DISPATCHER_BATCH_SIZE ?? BATCH.eventBatchSize),
     timeoutMs: BATCH.dispatcherTimeoutSeconds * 1000,
+    redeliverFraction: Number(process.env.DISPATCHER_REDELIVER_FRACTION ?? 0),
   }).start();
   process.on('message', (message: { type: string; offsetMs?: number }) => {
     if (message.type === 'clock') setOffset(message.offsetMs ?? 0);

@@ -9,7 +9,9 @@
  * event source's maximum concurrency.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 export type SqsHandler = (event: SQSEvent, context: { awsRequestId: string; functionName: string; getRemainingTimeInMillis(): number }) =>
@@ -26,6 +28,12 @@ export interface SqsEventSourceOptions {
   readonly concurrency?: number;
   /** The function's timeout: an invocation still running after it counts as failed. @default 30_000 */
   readonly timeoutMs?: number;
+  /**
+   * At-least-once delivery, provoked: this fraction of the messages an
+   * invocation handled is not deleted, so SQS delivers them again after the
+   * visibility timeout. @default 0
+   */
+  readonly redeliverFraction?: number;
   /** Called with what each invocation did (tests count them). */
   readonly onInvoke?: (stats: { received: number; failed: number; error?: unknown }) => void;
 }
@@ -33,7 +41,6 @@ export interface SqsEventSourceOptions {
 export class SqsEventSource {
   private running = false;
   private lanes: Promise<void>[] = [];
-  private readonly abort = new AbortController();
   invocations = 0;
 
   constructor(private readonly options: SqsEventSourceOptions) {}
@@ -45,10 +52,13 @@ export class SqsEventSource {
     return this;
   }
 
-  /** Stops polling; resolves when the invocations in flight have ended. */
+  /**
+   * Stops polling; resolves when the invocations in flight have ended. A
+   * receive in flight is let finish (at most 1 s): what it brings is made
+   * visible again at once, not kept hidden for the visibility timeout.
+   */
   async stop(): Promise<void> {
     this.running = false;
-    this.abort.abort();
     await Promise.all(this.lanes);
   }
 
@@ -61,12 +71,19 @@ export class SqsEventSource {
           MaxNumberOfMessages: this.options.batchSize ?? 10,
           WaitTimeSeconds: 1,
           MessageSystemAttributeNames: ['All'],
-        }), { abortSignal: this.abort.signal });
+        }));
         messages = out.Messages ?? [];
       } catch {
         if (!this.running) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
+      }
+      if (messages.length > 0 && !this.running) {
+        await this.options.client.send(new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 })),
+        })).catch(() => undefined);
+        return;
       }
       if (messages.length > 0) await this.invoke(messages);
     }
@@ -110,7 +127,8 @@ export class SqsEventSource {
       error = caught;
       failedIds = new Set(messages.map((message) => message.MessageId!));
     }
-    const done = messages.filter((message) => !failedIds.has(message.MessageId!));
+    const redeliver = this.options.redeliverFraction ?? 0;
+    const done = messages.filter((message) => !failedIds.has(message.MessageId!) && !(Math.random() < redeliver));
     if (done.length > 0) {
       await this.options.client.send(new DeleteMessageBatchCommand({
         QueueUrl: this.options.queueUrl,

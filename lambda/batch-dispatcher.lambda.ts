@@ -34,6 +34,11 @@ const PACER_SLACK_MS = 1_000;
 const BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 /** Unknown outcomes (5xx, timeouts) of one call before it is given up as FAILED (UPSTREAM_ERROR). */
 const MAX_UNKNOWN_ATTEMPTS = 5;
+/**
+ * A stale claim taken over within this long after its lease ended (lease 10 s + 5 s: Connect's shortest
+ * ring timeout) re-sends the token; later, without the contact search, it is not dialled again.
+ */
+const RESEND_WINDOW_MS = 5_000;
 /** Tries of the ledger write that records a placed call (each with the ledger client's own 3 attempts). */
 const RECORD_ATTEMPTS = 4;
 /** A search for an earlier attempt's call gets this long. */
@@ -71,29 +76,54 @@ export async function handler(event: SQSEvent, context: InvocationContext): Prom
   const endMs = Date.now() + (context.getRemainingTimeInMillis?.() ?? BATCH.dispatcherTimeoutSeconds * 1000);
   const log = logger.child({ requestId: context.awsRequestId });
   const failures: Array<{ itemIdentifier: string }> = [];
+  const failed = (sqsRecord: SQSRecord, error: unknown): void => {
+    // Redelivered after the visibility timeout; the ledger makes the retry safe.
+    log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describe(error) });
+    failures.push({ itemIdentifier: sqsRecord.messageId });
+  };
+  // 1. Batch wake-ups, and which call messages need a dial now.
+  const due: Array<{ sqsRecord: SQSRecord; message: CallMessage }> = [];
   await Promise.all((event.Records ?? []).map(async (sqsRecord: SQSRecord) => {
-    try {
-      const message = parseDispatchMessage(sqsRecord.body);
-      if (!message) {
-        // Not ours: left to the dead-letter queue for a person to look at.
-        log.error('unreadable message', { messageId: sqsRecord.messageId });
-        failures.push({ itemIdentifier: sqsRecord.messageId });
-        return;
-      }
-      await dispatch(message, sqsRecord.receiptHandle, endMs, log);
-    } catch (error) {
-      // Redelivered after the visibility timeout; the ledger makes the retry safe.
-      log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describe(error) });
+    const message = parseDispatchMessage(sqsRecord.body);
+    if (!message) {
+      // Not ours: left to the dead-letter queue for a person to look at.
+      log.error('unreadable message', { messageId: sqsRecord.messageId });
       failures.push({ itemIdentifier: sqsRecord.messageId });
+      return;
+    }
+    try {
+      if (message.kind === 'batch') await wakeBatch(message.batchId, log);
+      else if (await dueNow(message)) due.push({ sqsRecord, message });
+    } catch (error) {
+      failed(sqsRecord, error);
+    }
+  }));
+  if (due.length === 0) return { batchItemFailures: failures };
+
+  // 2. One dial slot each, from the pacer in one write. From here on, if this process dies, each message is
+  // back soon after its claim's lease ends (not after the queue's whole visibility timeout), while a call an
+  // earlier attempt placed is still ringing.
+  let firstSlot: number;
+  try {
+    firstSlot = await batches.takeDialSlots(due.length, intervalMs, Date.now(), PACER_SLACK_MS);
+    const lastSlot = firstSlot + (due.length - 1) * intervalMs;
+    await queue.holdAll(due.map(({ sqsRecord }) => sqsRecord.receiptHandle), (Math.max(lastSlot - Date.now(), 0) + leaseMs) / 1000 + 1);
+  } catch (error) {
+    due.forEach(({ sqsRecord }) => failed(sqsRecord, error));
+    return { batchItemFailures: failures };
+  }
+  // 3. Each call at its slot.
+  await Promise.all(due.map(async ({ sqsRecord, message }, index) => {
+    try {
+      await dialCall(message, firstSlot + index * intervalMs, endMs, log.child({ batchId: message.batchId }));
+    } catch (error) {
+      failed(sqsRecord, error);
     }
   }));
   return { batchItemFailures: failures };
 }
 
-async function dispatch(message: DispatchMessage, receiptHandle: string, endMs: number, log: Logger): Promise<void> {
-  if (message.kind === 'batch') return wakeBatch(message.batchId, log);
-  return dialCall(message.batchId, message.pk, receiptHandle, endMs, log.child({ batchId: message.batchId }));
-}
+type CallMessage = Extract<DispatchMessage, { kind: 'call' }>;
 
 /** A batch's wake-up: before NotBefore, another wake-up; from then on, one message per call. */
 async function wakeBatch(batchId: string, log: Logger): Promise<void> {
@@ -108,21 +138,25 @@ async function wakeBatch(batchId: string, log: Logger): Promise<void> {
   log.info('batch due: calls queued', { batchId, calls: batch.callKeys.length });
 }
 
-async function dialCall(batchId: string, pk: string, receiptHandle: string, endMs: number, log: Logger): Promise<void> {
-  const callMessage: DispatchMessage = { v: 1, kind: 'call', batchId, pk };
-  // 0. Calling hours: a callee whose window is closed waits for it, before a dial slot is spent on the call.
-  if (config.callingHours) {
-    const queued = await batches.peek(pk, batchId);
-    // Not yet due (NotBefore, or its window already known): sleep on, without a slot or a claim.
-    if (queued && queued.dueAtMs > Date.now() && queued.dueAtMs < queued.notAfterMs) {
-      await queue.send(callMessage, queued.dueAtMs);
-      return;
-    }
-    const reschedule = (opensAt: number): Promise<boolean> => batches.reschedule(pk, batchId, opensAt);
-    if (queued && await waitForCallingHours(callMessage, queued.destination, queued.notAfterMs, reschedule)) return;
+/**
+ * Whether a call message needs a dial slot now. With calling hours, the call
+ * is looked at first: one not yet due, or whose callee's window is closed,
+ * sleeps on (a wake-up when it is due) without a slot or a claim.
+ */
+async function dueNow(message: CallMessage): Promise<boolean> {
+  if (!config.callingHours) return true;
+  const queued = await batches.peek(message.pk, message.batchId);
+  if (!queued) return true; // not QUEUED in this batch: the claim says what to do
+  if (queued.dueAtMs > Date.now() && queued.dueAtMs < queued.notAfterMs) {
+    await queue.send(message, queued.dueAtMs);
+    return false;
   }
-  // 1. A dial slot first, so the claim's lease starts when the call can go at once.
-  const slot = await batches.takeDialSlot(intervalMs, Date.now(), PACER_SLACK_MS);
+  const reschedule = (opensAt: number): Promise<boolean> => batches.reschedule(message.pk, message.batchId, opensAt);
+  return !await waitForCallingHours(message, queued.destination, queued.notAfterMs, reschedule);
+}
+
+async function dialCall(callMessage: CallMessage, slot: number, endMs: number, log: Logger): Promise<void> {
+  const { batchId, pk } = callMessage;
   if (slot > endMs - INVOCATION_RESERVE_MS) {
     // Too far ahead for this invocation: come back at the slot's time (the slot stays unused).
     await queue.send(callMessage, slot);
@@ -173,8 +207,12 @@ async function dialCall(batchId: string, pk: string, receiptHandle: string, endM
         return;
       }
     }
-    if (Date.now() >= claim.notAfterMs) {
-      // Past NotAfter nothing is dialled again; whether the earlier attempt placed it stays unknown.
+    // Re-sending the token finds the earlier call only while it is still going (it rings for at least 15 s):
+    // a takeover later than that, or past NotAfter, does not dial again; whether the earlier attempt placed
+    // the call stays unknown (FAILED, UPSTREAM_ERROR). The contact search, when on, has answered above.
+    const late = Date.now() - claim.staleSinceMs > RESEND_WINDOW_MS && !searchKey;
+    if (late || Date.now() >= claim.notAfterMs) {
+      log.warn('stale dial claim not dialled again: its outcome is unknown', { destination, late });
       await batches.finish(claim, LEDGER.batchCallStatus.failed, 'UPSTREAM_ERROR');
       return;
     }
@@ -186,9 +224,7 @@ async function dialCall(batchId: string, pk: string, receiptHandle: string, endM
     return;
   }
 
-  // 3. If this process dies from here on, the message is back when the lease ends (the takeover re-sends the token).
-  await queue.holdFor(receiptHandle, (claim.deadlineMs - Date.now()) / 1000 + 1);
-  // The call, with the token derived at submission (the synchronous route's token for this key and request).
+  // 3. The call, with the token derived at submission (the synchronous route's token for this key and request).
   const request = searchKey && digest ? withSearchAttribute(claim.request, searchKey, digest) : claim.request;
   let contactId: string;
   try {

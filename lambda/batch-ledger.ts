@@ -60,6 +60,8 @@ export interface DialClaim extends Claim {
   readonly attempts: number;
   /** A stale DIALING claim was taken over: an earlier attempt may have placed the call. */
   readonly takenOver: boolean;
+  /** When the taken-over claim's lease ended (epoch ms); 0 when nothing was taken over. */
+  readonly staleSinceMs: number;
 }
 
 export type DialClaimOutcome =
@@ -271,6 +273,7 @@ export class BatchLedger {
           notAfterMs: Number(old[B.notAfter]?.N ?? 0),
           attempts: Number(old[B.attempts]?.N ?? 0),
           takenOver: old[R.status]?.S === ST.dialing,
+          staleSinceMs: old[R.status]?.S === ST.dialing ? Number(old[R.deadline]?.N ?? 0) : 0,
         },
       };
     } catch (error) {
@@ -397,38 +400,40 @@ export class BatchLedger {
   }
 
   /**
-   * The next dial slot (epoch ms) at `intervalMs` per call, shared by every
-   * dispatcher: one ADD on the pacing item. A slot more than `slackMs` behind
-   * the clock (the dispatcher was idle) is moved to now with a conditional
-   * write, so idle time is not banked as a burst.
+   * `count` consecutive dial slots at `intervalMs` per call, shared by every
+   * dispatcher: one ADD on the pacing item; resolves to the first (epoch ms).
+   * Slots more than `slackMs` behind the clock (the dispatchers were idle) are
+   * moved to now with a conditional write, so idle time is not banked as a burst.
    */
-  async takeDialSlot(intervalMs: number, nowMs: number, slackMs: number): Promise<number> {
+  async takeDialSlots(count: number, intervalMs: number, nowMs: number, slackMs: number): Promise<number> {
     const key = { [PK]: { S: LEDGER.pacerKey } };
+    const span = count * intervalMs;
     for (let attempt = 0; attempt < 10; attempt++) {
       const out = await this.send('pacer', () => this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `ADD ${LEDGER.pacerNextSlot} :interval`,
-        ExpressionAttributeValues: { ':interval': { N: String(intervalMs) } },
+        UpdateExpression: `ADD ${LEDGER.pacerNextSlot} :span`,
+        ExpressionAttributeValues: { ':span': { N: String(span) } },
         ReturnValues: 'UPDATED_NEW',
       })));
       const next = Number(out.Attributes?.[LEDGER.pacerNextSlot]?.N ?? 0);
-      const slot = next - intervalMs;
-      if (slot >= nowMs - slackMs) return slot;
+      const first = next - span;
+      if (first >= nowMs - slackMs) return first;
       try {
         await this.client.send(new UpdateItemCommand({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: `SET ${LEDGER.pacerNextSlot} = :next`,
-          ConditionExpression: `${LEDGER.pacerNextSlot} = :seen`,
-          ExpressionAttributeValues: { ':next': { N: String(nowMs + intervalMs) }, ':seen': { N: String(next) } },
+          // Only while it is still behind: of several dispatchers that saw it so, one moves it.
+          ConditionExpression: `${LEDGER.pacerNextSlot} < :stale`,
+          ExpressionAttributeValues: { ':next': { N: String(nowMs + span) }, ':stale': { N: String(nowMs - slackMs) } },
         }));
         return nowMs;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw new LedgerUnavailableError('pacer', error);
-        // Another dispatcher moved it first: take a slot after theirs.
+        // Another dispatcher moved it first: take slots after theirs.
       }
     }
-    return nowMs + intervalMs;
+    throw new LedgerUnavailableError('pacer', new Error('the pacing item kept moving'));
   }
 }

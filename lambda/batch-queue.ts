@@ -3,7 +3,7 @@
  * naming a batch or one call, delayed at most 900 s (SQS's limit; a longer
  * wait is re-queued by the dispatcher with the time still left).
  */
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from './aws-clients';
 import { wakeUpDelaySeconds, type DispatchMessage } from './batch';
 
@@ -43,18 +43,24 @@ export class DispatchQueue {
   }
 
   /**
-   * A received message comes back after `seconds` unless it is deleted first:
-   * set just before a call is dialled, so a dispatcher that dies mid-call has
-   * its message redelivered as soon as its claim's lease ends, not after the
-   * queue's whole visibility timeout.
+   * Received messages come back after `seconds` unless they are deleted
+   * first (ChangeMessageVisibilityBatch, 10 at a time): set before calls are
+   * dialled, so a dispatcher that dies mid-call has its messages redelivered
+   * as soon as their claims' leases end, not after the queue's whole
+   * visibility timeout.
    */
-  async holdFor(receiptHandle: string, seconds: number): Promise<void> {
-    try {
-      await this.sqs().send(new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.ceil(seconds)),
-      }));
-    } catch (error) {
-      throw new QueueUnavailableError(error);
+  async holdAll(receiptHandles: readonly string[], seconds: number): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      try {
+        await this.sqs().send(new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: receiptHandles.slice(i, i + 10).map((receiptHandle, index) => ({
+            Id: String(index), ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.ceil(seconds)),
+          })),
+        }));
+      } catch (error) {
+        throw new QueueUnavailableError(error);
+      }
     }
   }
 

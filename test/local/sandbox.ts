@@ -28,15 +28,19 @@ import {
   waitUntilTableExists,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   ApiFront, CALLER_HEADER, frontConfigFromTemplate, NO_CALLER, SANDBOX_ACCOUNT,
   type FrontConfig, type LocalFunction,
 } from './api-front';
 import { CONNECT_ERRORS, ConnectSimulator, DEFAULT_QUOTA, type SimContactEvent } from './connect-simulator';
 import { createLocalDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { ELASTICMQ_VERSION, localSqsClient, startElasticMq, type ElasticMq } from './elasticmq';
 import type { CfnResource, CfnTemplate } from './example-app';
 import { localAuthentication, SANDBOX_AUTH_MODES, type FrontAuthentication, type SandboxAuth } from './local-credentials';
 import { HANDLER_BUNDLE, type ProxyHandler } from './proxy-event';
+import { SqsEventSource, type SqsHandler } from './sqs-event-source';
+import { ROUTES } from '../../src/private/contract';
 
 const DEFAULT_PORT = 8787;
 /** --raise-limits: requests per second (and burst) of the route throttles and the Connect quota. */
@@ -209,11 +213,16 @@ interface LocalNames {
   readonly stackName: string;
   readonly region: string;
   readonly account: string;
+  /** ElasticMQ's endpoint, when the template has SQS queues. */
+  readonly sqsEndpoint?: string;
 }
+
+/** ElasticMQ's queue URLs: its endpoint, its fixed account id, the queue's name. */
+const ELASTICMQ_ACCOUNT = '000000000000';
 
 /** The physical name CloudFormation would give a resource without an explicit name (minus the random suffix). */
 function physicalName(logicalId: string, resource: CfnResource, names: LocalNames): string {
-  const explicit = resource.Properties?.TableName ?? resource.Properties?.FunctionName;
+  const explicit = resource.Properties?.TableName ?? resource.Properties?.FunctionName ?? resource.Properties?.QueueName;
   return typeof explicit === 'string' ? explicit : `${names.stackName}-${logicalId}`;
 }
 
@@ -233,6 +242,7 @@ export function resolveIntrinsic(value: unknown, resources: Resources, names: Lo
     switch (r.Type) {
       case 'AWS::DynamoDB::Table': return `arn:aws:dynamodb:${names.region}:${names.account}:table/${physicalName(id, r, names)}`;
       case 'AWS::Lambda::Function': return `arn:aws:lambda:${names.region}:${names.account}:function:${physicalName(id, r, names)}`;
+      case 'AWS::SQS::Queue': return `arn:aws:sqs:${names.region}:${names.account}:${physicalName(id, r, names)}`;
       default: return fail();
     }
   };
@@ -245,6 +255,7 @@ export function resolveIntrinsic(value: unknown, resources: Resources, names: Lo
   const ref = (name: string): string => {
     if (name in pseudo) return pseudo[name];
     const r = resources[name];
+    if (r?.Type === 'AWS::SQS::Queue') return names.sqsEndpoint ? `${names.sqsEndpoint}/${ELASTICMQ_ACCOUNT}/${physicalName(name, r, names)}` : fail();
     return r ? physicalName(name, r, names) : fail();
   };
 
@@ -534,7 +545,22 @@ async function main(): Promise<number> {
     throw new Error(`the code the template deploys for ${fnId} is none of the bundles in assets/lambda/ `
       + '(run npx projen bundle, or check the construct\'s Code.fromAsset path)');
   }
-  const names: LocalNames = { stackName, region: exampleApp.EXAMPLE.region, account: exampleApp.EXAMPLE.account };
+  // Batch calls: the template's SQS queues on ElasticMQ (a real SQS-compatible server), on 127.0.0.1.
+  let emq: ElasticMq | undefined;
+  if (ofType(template.Resources, 'AWS::SQS::Queue').length > 0) {
+    try {
+      emq = await startElasticMq();
+    } catch (err) {
+      warn(String((err as Error).message));
+      await shutdown('ElasticMQ did not start');
+      return 1;
+    }
+    const started = emq;
+    closers.push({ name: 'ElasticMQ', close: () => started.stop() });
+  }
+  const names: LocalNames = {
+    stackName, region: exampleApp.EXAMPLE.region, account: exampleApp.EXAMPLE.account, ...(emq ? { sqsEndpoint: emq.endpoint } : {}),
+  };
   const summary = summarize(template, config, fnId);
   info(`OutboundCaller sandbox: synthesized stack ${stackName} in ${(synthMs / 1000).toFixed(1)} s. From its template:`);
   summary.lines.forEach((l) => info(l));
@@ -601,6 +627,7 @@ async function main(): Promise<number> {
     AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
     AWS_ENDPOINT_URL_CONNECT: sim.url,
+    ...(emq ? { AWS_ENDPOINT_URL_SQS: emq.endpoint } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -634,6 +661,9 @@ async function main(): Promise<number> {
   // 8. Contact events: the template's EventBridge rule (its pattern) → its target function, as shipped.
   const eventTarget = contactEventTarget(template, functionCode, names);
   if (eventTarget) deliverContactEvent = eventTarget.deliver;
+
+  // 9. Batch calls: the queues, and each SQS event source mapping's function polled like Lambda polls it.
+  const queueSources = emq ? await startQueueSources(template, functionCode, names, emq) : [];
 
   const route = config.routes.find((r) => r.method === 'PUT') ?? config.routes[0];
   const apiUrl = `${front.url}${route.path}`;
@@ -684,6 +714,12 @@ async function main(): Promise<number> {
     info(`  Events     the simulator's contact events → rule ${eventTarget.ruleId} (its pattern) → ${eventTarget.functionId}, as shipped`);
     info('             each call: INITIATED at 0.1 s, CONNECTED_TO_SYSTEM at 1.5 s, DISCONNECTED at 4 s');
   }
+  for (const source of queueSources) {
+    info(`  Queue      ${source.queueUrl}  ElasticMQ ${ELASTICMQ_VERSION} (visibility ${source.visibilityTimeoutSeconds} s, `
+      + `dead-letter queue after ${source.maxReceiveCount} receives; JVM pid ${emq!.pid})`);
+    info(`             → ${source.functionId}, as shipped: polled like Lambda's SQS event source (batch ${source.batchSize}, `
+      + `${source.concurrency} at once, ReportBatchItemFailures)`);
+  }
   info(`  Info       ${front.url}/_sandbox/info`);
   info();
   const body = JSON.stringify({ DestinationPhoneNumber: EXAMPLE_DESTINATION });
@@ -723,6 +759,18 @@ async function main(): Promise<number> {
   info(args.auth === 'api-key' ? `Call as another caller (keys are scoped per caller): x-api-key: ${secondKey.value} (${secondKey.id})`
     : args.auth === 'cognito' ? 'Call as another caller (keys are scoped per caller): alice\'s ID token above'
       : `Call as another caller (keys are scoped per caller): sign with ${second.accessKeyId} (${second.arn})`);
+  const batchRoute = config.routes.find((r) => r.method === 'POST' && r.path === ROUTES.batches);
+  if (batchRoute && queueSources.length > 0) {
+    const batchBody = JSON.stringify({
+      Calls: [
+        { DestinationPhoneNumber: '+12125550101', ClientToken: 'reminder-1' },
+        { DestinationPhoneNumber: '+12125550102', ClientToken: 'reminder-2' },
+      ],
+    });
+    info('Submit a batch, then watch it (GET) or cancel what is not dialled yet (DELETE):');
+    info(`  curl -i -X POST ${front.url}${ROUTES.batches} ${sign(first)} -H 'Content-Type: application/json' -d '${batchBody}'`);
+    info(`  curl -s ${sign(first)} ${front.url}${ROUTES.batches}/<id from the answer>`);
+  }
   info('Make Connect fail the next call, then place a call with a new Idempotency-Key:');
   info(`  curl -X POST ${front.url}/_sandbox/connect/fail-next -d '{"error":"ResourceNotFoundException"}'`);
   info(`  (any of ${Object.keys(CONNECT_ERRORS).join(', ')})`);
@@ -730,6 +778,86 @@ async function main(): Promise<number> {
   info(`Ready in ${seconds(startedAt.at)} s${startedAt.what === 'this process' ? '' : ` since ${startedAt.what} started`}`
     + ` (${seconds(processStart)} s in the sandbox process). Ctrl-C to stop.`);
   return -1; // keep running
+}
+
+interface QueueSource {
+  readonly queueUrl: string;
+  readonly functionId: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+}
+
+/**
+ * Creates the template's SQS queues on ElasticMQ (visibility timeout and
+ * redrive policy from the template) and starts, for each SQS event source
+ * mapping, the local event source with the target function's shipped bundle,
+ * in this process, with its environment from the template.
+ */
+async function startQueueSources(
+  template: CfnTemplate, functionCode: Record<string, string>, names: LocalNames, emq: ElasticMq,
+): Promise<QueueSource[]> {
+  const client = localSqsClient(emq.endpoint);
+  closers.push({ name: 'the SQS client', close: async () => client.destroy() });
+  const arns = new Map<string, string>();
+  const queues = ofType(template.Resources, 'AWS::SQS::Queue');
+  // Dead-letter queues first: a queue's redrive policy names its dead-letter queue's ARN.
+  queues.sort(([, a]) => (a.Properties?.RedrivePolicy ? 1 : -1));
+  for (const [id, queue] of queues) {
+    const redrive = queue.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt'?: [string, string] }; maxReceiveCount?: number } | undefined;
+    const target = redrive?.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
+    const created = await client.send(new CreateQueueCommand({
+      QueueName: physicalName(id, queue, names),
+      Attributes: {
+        ...(queue.Properties?.VisibilityTimeout !== undefined ? { VisibilityTimeout: String(queue.Properties.VisibilityTimeout) } : {}),
+        ...(redrive && target
+          ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arns.get(target), maxReceiveCount: redrive.maxReceiveCount }) }
+          : {}),
+      },
+    }));
+    const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl!, AttributeNames: ['QueueArn'] }));
+    arns.set(id, attributes.Attributes!.QueueArn!);
+  }
+  const sources: QueueSource[] = [];
+  for (const [, mapping] of ofType(template.Resources, 'AWS::Lambda::EventSourceMapping')) {
+    const queueId = mapping.Properties?.EventSourceArn?.['Fn::GetAtt']?.[0] as string | undefined;
+    const functionId = mapping.Properties?.FunctionName?.Ref as string | undefined;
+    const queue = queueId ? template.Resources[queueId] : undefined;
+    const fn = functionId ? template.Resources[functionId] : undefined;
+    const bundleFile = functionId ? shippedBundle(functionCode[functionId]) : undefined;
+    if (!queueId || !functionId || queue?.Type !== 'AWS::SQS::Queue' || !fn || !bundleFile) continue;
+    for (const [name, value] of Object.entries(fn.Properties?.Environment?.Variables ?? {})) {
+      process.env[name] = resolveIntrinsic(value, template.Resources, names, `Environment.Variables.${name} of ${functionId}`);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const handler = (require(bundleFile) as { handler: SqsHandler }).handler;
+    const queueUrl = resolveIntrinsic({ Ref: queueId }, template.Resources, names, `EventSourceArn of ${functionId}`);
+    const batchSize = Number(mapping.Properties?.BatchSize ?? 10);
+    const concurrency = Number(mapping.Properties?.ScalingConfig?.MaximumConcurrency ?? 2);
+    const source = new SqsEventSource({
+      client,
+      queueUrl,
+      queueArn: arns.get(queueId)!,
+      handler,
+      batchSize,
+      concurrency,
+      timeoutMs: Number(fn.Properties?.Timeout ?? 3) * 1000,
+      onInvoke: quiet ? undefined : ({ received, failed, error }) => process.stderr.write(
+        `[queue] ${functionId}: ${received} message(s), ${failed} back to the queue${error ? ` (${String((error as Error).message)})` : ''}\n`),
+    }).start();
+    closers.push({ name: `the event source of ${functionId}`, close: () => source.stop() });
+    const redrive = queue.Properties?.RedrivePolicy as { maxReceiveCount?: number } | undefined;
+    sources.push({
+      queueUrl,
+      functionId,
+      batchSize,
+      concurrency,
+      visibilityTimeoutSeconds: Number(queue.Properties?.VisibilityTimeout ?? 30),
+      maxReceiveCount: Number(redrive?.maxReceiveCount ?? 0),
+    });
+  }
+  return sources;
 }
 
 /** The local credentials, for GET /_sandbox/info. */

@@ -49,11 +49,17 @@ export interface SynthResult {
 }
 
 /** Builds the example stack in `app`. */
-export function exampleStack(app: App, auth: SandboxAuth = 'iam'): Stack {
-  return exampleStackWithCaller(app, auth).stack;
+export function exampleStack(app: App, auth: SandboxAuth = 'iam', options: ExampleOptions = {}): Stack {
+  return exampleStackWithCaller(app, auth, options).stack;
 }
 
-function exampleStackWithCaller(app: App, auth: SandboxAuth): { stack: Stack; caller: OutboundCaller } {
+/** What the example turns on besides the defaults. */
+export interface ExampleOptions {
+  /** Batch calls (`batchCalls` with its defaults): the sandbox's `--batch-calls`. */
+  readonly batchCalls?: boolean;
+}
+
+function exampleStackWithCaller(app: App, auth: SandboxAuth, options: ExampleOptions = {}): { stack: Stack; caller: OutboundCaller } {
   const stack = new Stack(app, EXAMPLE.stackName, {
     env: { account: EXAMPLE.account, region: EXAMPLE.region },
   });
@@ -65,6 +71,7 @@ function exampleStackWithCaller(app: App, auth: SandboxAuth): { stack: Stack; ca
     contactFlowId: EXAMPLE.contactFlowId,
     sourcePhoneNumber: EXAMPLE.sourcePhoneNumber,
     authorization,
+    ...(options.batchCalls ? { batchCalls: {} } : {}),
   });
   return { stack, caller };
 }
@@ -73,11 +80,11 @@ function exampleStackWithCaller(app: App, auth: SandboxAuth): { stack: Stack; ca
  * Synthesizes the example app into a temporary cloud assembly, returns the
  * stack's template and removes the assembly again.
  */
-export function synthExampleTemplate(auth: SandboxAuth = 'iam'): SynthResult {
+export function synthExampleTemplate(auth: SandboxAuth = 'iam', options: ExampleOptions = {}): SynthResult {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-caller-sandbox-'));
   try {
     const app = new App({ outdir });
-    const { stack, caller } = exampleStackWithCaller(app, auth);
+    const { stack, caller } = exampleStackWithCaller(app, auth, options);
     const openApi = stack.resolve(caller.openApiDocument()) as Record<string, unknown>;
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;

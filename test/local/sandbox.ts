@@ -66,6 +66,9 @@ Options:
   --auth <mode>     the example's CallerAuthorization: iam (default; SigV4 with the local key
                     pairs), api-key (x-api-key with a local key, as the usage plan checks it)
                     or cognito (Authorization: an ID token of the local user pool)
+  --batch-calls     the example with batchCalls (bulk and scheduled calls): its dispatch queue on
+                    ElasticMQ (from Maven Central, fetched once into .tools/), its dispatcher
+                    polled like Lambda's SQS event source
   --raise-limits    raise the route throttles and the Connect quota to ${RAISED_LIMIT}/s, burst ${RAISED_LIMIT}
                     (for load and fuzz tests that must reach the handler; the defaults are the
                     construct's 2/s, burst 5, and Connect's quota)
@@ -90,6 +93,8 @@ interface Args {
   readonly callerHeader: boolean;
   readonly raiseLimits: boolean;
   readonly auth: SandboxAuth;
+  /** The example with `batchCalls`: its queues on ElasticMQ, its dispatcher polled like Lambda's SQS event source. */
+  readonly batchCalls: boolean;
 }
 
 class UsageError extends Error {}
@@ -101,6 +106,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let help = false;
   let callerHeader = false;
   let raiseLimits = false;
+  let batchCalls = false;
   let auth: SandboxAuth = 'iam';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -131,6 +137,9 @@ export function parseArgs(argv: readonly string[]): Args {
       case '--caller-header':
         callerHeader = true;
         break;
+      case '--batch-calls':
+        batchCalls = true;
+        break;
       case '--raise-limits':
         raiseLimits = true;
         break;
@@ -146,7 +155,7 @@ export function parseArgs(argv: readonly string[]): Args {
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
-  return { port, dataDir, quiet, help, callerHeader, raiseLimits, auth };
+  return { port, dataDir, quiet, help, callerHeader, raiseLimits, auth, batchCalls };
 }
 
 // --------------------------------------------------------------------- output
@@ -360,9 +369,12 @@ function summarize(template: CfnTemplate, config: FrontConfig, fnId: string): Su
   for (const [otherId, other] of ofType(resources, 'AWS::Lambda::Function').filter(([id]) => id !== fnId)) {
     const isRuleTarget = ofType(resources, 'AWS::Events::Rule').some(([, rule]) =>
       JSON.stringify(rule.Properties?.Targets ?? []).includes(`"${otherId}"`));
+    const isQueueTarget = ofType(resources, 'AWS::Lambda::EventSourceMapping').some(([, mapping]) =>
+      mapping.Properties?.FunctionName?.Ref === otherId);
     more(`also ${otherId} (${other.Properties?.Runtime}): ${isRuleTarget
       ? 'the target of the contact-events rule; the sandbox runs it on the simulator\'s events'
-      : 'not behind the API, not run by the sandbox'}`);
+      : isQueueTarget ? 'triggered by its SQS queue; the sandbox polls the queue and runs it, as Lambda would'
+        : 'not behind the API, not run by the sandbox'}`);
   }
   return { lines };
 }
@@ -448,6 +460,7 @@ let quiet = false;
 function shutdown(reason: string): Promise<void> {
   shuttingDown ??= (async () => {
     if (!quiet) say(`\n${reason}: stopping…`);
+    const names = closers.map((closer) => closer.name);
     for (const closer of closers.reverse()) {
       try {
         await closer.close();
@@ -455,7 +468,7 @@ function shutdown(reason: string): Promise<void> {
         warn(`stopping ${closer.name} failed: ${String(err)}`);
       }
     }
-    if (!quiet) say('Stopped: API front, Connect simulator, DynamoDB Local.');
+    if (!quiet) say(`Stopped: API front, Connect simulator, DynamoDB Local${names.includes('ElasticMQ') ? ', ElasticMQ' : ''}.`);
   })();
   return shuttingDown;
 }
@@ -520,7 +533,7 @@ async function main(): Promise<number> {
   const synthStart = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exampleApp = require('./example-app') as typeof import('./example-app');
-  const { template, stackName, functionCode, openApi } = exampleApp.synthExampleTemplate(args.auth);
+  const { template, stackName, functionCode, openApi } = exampleApp.synthExampleTemplate(args.auth, { batchCalls: args.batchCalls });
   const synthMs = Date.now() - synthStart;
   if (shuttingDown) return -1; // Ctrl-C while starting: shutdown() stops what has started
   const templateConfig = frontConfigFromTemplate(template);

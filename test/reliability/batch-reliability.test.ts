@@ -2,8 +2,8 @@
  * Batch calls under load and faults (README, "Reliability"; docs/batches.md):
  * the shipped API bundle submits, the shipped dispatcher bundle dials from a
  * process of its own fed by ElasticMQ through the local SQS event source, the
- * Connect simulator enforces a quota scaled up so 10,000 calls take about a
- * minute. Every scenario checks: 0 lost, 0 dialled twice (per ClientToken and
+ * Connect simulator enforces a quota scaled up so 10,000 calls take about two
+ * minutes here. Every scenario checks: 0 lost, 0 dialled twice (per ClientToken and
  * per destination), every call final; the figures are printed at the end.
  */
 import { BATCH, ENV } from '../../src/private/contract';

@@ -560,7 +560,10 @@ async function main(): Promise<number> {
   }
   // Batch calls: the template's SQS queues on ElasticMQ (a real SQS-compatible server), on 127.0.0.1.
   let emq: ElasticMq | undefined;
-  if (ofType(template.Resources, 'AWS::SQS::Queue').length > 0) {
+  // Only for a queue that triggers a function (the contact-events rule's dead-letter queue needs no server).
+  const queueTriggered = ofType(template.Resources, 'AWS::Lambda::EventSourceMapping').some(([, mapping]) =>
+    template.Resources[mapping.Properties?.EventSourceArn?.['Fn::GetAtt']?.[0] as string]?.Type === 'AWS::SQS::Queue');
+  if (queueTriggered) {
     try {
       emq = await startElasticMq();
     } catch (err) {

@@ -190,6 +190,8 @@ handlerEntry('outbound-caller', 'OutboundCallerFunction');
 handlerEntry('contact-events', 'ContactEventsFunction');
 // Batch calls: places queued calls at the configured rate (docs/batches.md).
 handlerEntry('batch-dispatcher', 'BatchDispatcherFunction');
+// Batch calls: the batch routes, in a function of their own so the synchronous route's bundle has no batch code.
+handlerEntry('batch-api', 'BatchApiFunction');
 project.tasks.tryFind('bundle')!.prependSpawn(phoneTimezonesTask);
 project.tasks.tryFind('bundle')!.prependSpawn(phoneMetadataTask);
 

@@ -5,7 +5,8 @@
  *   read (http) → check (request) → claim (ledger) → call (connect) → record (ledger) → answer (http)
  *
  * GET /contact/outbound-voice/{contactId} answers the call's status (call-status)
- * to the caller who placed it.
+ * to the caller who placed it. The batch routes have a function of their own
+ * (batch-api.lambda.ts).
  *
  * Clients and configuration are made once per container, at cold start.
  */
@@ -14,9 +15,6 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
-import { BatchLedger } from './batch-ledger';
-import { DispatchQueue } from './batch-queue';
-import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import {
   claimLookup, placedStatusAttributes, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
 } from './call-status';
@@ -33,7 +31,7 @@ import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call
 import { maskPhoneNumber } from './masking';
 import { Logger, METRIC, RequestMetrics } from './observability';
 import { checkRequest } from './request';
-import { PATTERNS, ROUTES } from '../src/private/contract';
+import { PATTERNS } from '../src/private/contract';
 
 const CONTACT_ID = new RegExp(PATTERNS.contactId);
 
@@ -84,10 +82,6 @@ const NOT_FOUND_MESSAGE = 'No call with this id was placed by this caller. A cal
 const LOOKUP_BUDGET_MS = 2_500;
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 
-// Batch calls (docs/batches.md): only with a dispatch queue configured.
-const batchLedger = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
-const dispatchQueue = config.batch ? new DispatchQueue(config.batch.queueUrl, config.batch.maxWakeUpSeconds) : undefined;
-
 type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName' | 'getRemainingTimeInMillis'>;
 
 export async function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
@@ -97,9 +91,6 @@ export async function handler(event: APIGatewayProxyEvent, context: HandlerConte
   try {
     const caller = callerIdentity(event, config.authMode);
     log = log.child({ caller });
-    if (event.resource === ROUTES.batches || event.resource === ROUTES.batch) {
-      return await batchRoute(event, caller, requestId, log);
-    }
     if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId, log);
     return await placeCall(event, context, caller, requestId, metrics, log);
   } catch (error) {
@@ -270,18 +261,6 @@ async function recordCall(claim: Claim, contactId: string, createdAt: string, ca
     });
   }
   return responseBody;
-}
-
-/** The batch routes; without batch calls configured they do not exist (404). */
-async function batchRoute(
-  event: APIGatewayProxyEvent, caller: string, requestId: string, log: Logger,
-): Promise<APIGatewayProxyResult> {
-  if (!dispatchQueue) throw new ApiError('RESOURCE_NOT_FOUND', 'Batch calls are not enabled on this API.');
-  const ctx = { ledger: batchLedger, queue: dispatchQueue, policy: config.policy, log };
-  if (event.resource === ROUTES.batches && event.httpMethod === 'POST') return submitBatch(event, caller, requestId, ctx);
-  if (event.resource === ROUTES.batch && event.httpMethod === 'GET') return batchStatus(event, caller, requestId, ctx);
-  if (event.resource === ROUTES.batch && event.httpMethod === 'DELETE') return cancelBatch(event, caller, requestId, ctx);
-  throw new ApiError('RESOURCE_NOT_FOUND', 'No such route.');
 }
 
 /** GET /contact/outbound-voice/{contactId}: the status of a call, to the caller who placed it. */

@@ -389,6 +389,12 @@ export class OutboundCaller extends Construct {
   public readonly batchDeadLetterQueue?: sqs.IQueue;
   /** The function that dials the calls of batches, paced, with `batchCalls`. */
   public readonly batchDispatcher?: lambda.Function;
+  /**
+   * The function behind the batch routes (submit, status, cancel), with
+   * `batchCalls`. The synchronous route's `handler` has no batch code and
+   * cannot send to the dispatch queue.
+   */
+  public readonly batchApiFunction?: lambda.Function;
   /** The usage plan, with `CallerAuthorization.apiKey()`. */
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, with `CallerAuthorization.apiKey()` unless `createApiKey` is false. */
@@ -405,7 +411,8 @@ export class OutboundCaller extends Construct {
     this.table = buildLedgerTable(this, resolved);
     this.handler = buildHandler(this, resolved, this.table);
     this.api = buildRestApi(this, resolved);
-    const routes = addRoutes(this, this.api, this.handler, resolved);
+    const batch = resolved.batchCalls ? buildBatchCalls(this, resolved, resolved.batchCalls, this.table) : undefined;
+    const routes = addRoutes(this, this.api, this.handler, resolved, batch?.api);
     this.method = routes.method;
     this.statusMethod = routes.statusMethod;
     const status = resolved.callStatus ? buildCallStatusTracking(this, resolved, this.table) : undefined;
@@ -415,10 +422,10 @@ export class OutboundCaller extends Construct {
     this.submitBatchMethod = routes.batchMethods?.submit;
     this.batchStatusMethod = routes.batchMethods?.status;
     this.cancelBatchMethod = routes.batchMethods?.cancel;
-    const batch = resolved.batchCalls ? buildBatchCalls(this, resolved, resolved.batchCalls, this.table, this.handler) : undefined;
     this.batchQueue = batch?.queue;
     this.batchDeadLetterQueue = batch?.deadLetterQueue;
     this.batchDispatcher = batch?.dispatcher;
+    this.batchApiFunction = batch?.api;
     const access = addUsagePlan(this, this.api, routes, resolved);
     this.usagePlan = access.usagePlan;
     this.apiKey = access.apiKey;

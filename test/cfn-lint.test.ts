@@ -40,10 +40,11 @@ const EXPLAINED_WARNINGS: Record<string, string> = {
   'W3005 @ CallerHandler': 'CDK\'s DependsOn on the handler role repeats the Role GetAtt (harmless, CDK\'s own)',
   'W3005 @ CallerStatusFunction': 'CDK\'s DependsOn on the status role repeats the Role GetAtt (harmless, CDK\'s own)',
   'W3005 @ CallerDispatcher': 'CDK\'s DependsOn on the dispatcher role repeats the Role GetAtt (harmless, CDK\'s own)',
+  'W3005 @ CallerBatchApi': 'CDK\'s DependsOn on the batch API function\'s role repeats the Role GetAtt (harmless, CDK\'s own)',
 };
 
 /** The explained warnings that belong to batch calls: only the stacks with batchCalls have them. */
-const BATCH_ONLY_WARNINGS = ['W3005 @ CallerDispatcher'];
+const BATCH_ONLY_WARNINGS = ['W3005 @ CallerDispatcher', 'W3005 @ CallerBatchApi'];
 
 /** The stacks linted: what a user gets by default, and every prop set (batch calls too) with alarms and the dashboard on. */
 const STACKS: Record<string, (stack: Stack) => OutboundCaller> = {

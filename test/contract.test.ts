@@ -190,16 +190,22 @@ describe('construct and handler configuration', () => {
     expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(statusEnv)));
     expect(statusEnv[ENV.metricsNamespace]).toBe(METRICS.namespace);
 
-    // With batch calls (every prop set), the dispatcher loads the same configuration, batch calls on.
-    expect(config.batch !== undefined).toBe(built.caller.batchDispatcher !== undefined);
+    // The synchronous route's handler never has batch calls (the batch routes have a function of their own).
+    expect(config.batch).toBeUndefined();
+    // With batch calls (every prop set), the dispatcher and the batch API function load the same configuration,
+    // batch calls on.
     if (built.caller.batchDispatcher) {
-      const dispatcherEnv = environmentOf(built.template, 'OutboundCaller: dials the calls of batches, paced');
-      expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(dispatcherEnv)));
-      const dispatcherConfig = loadConfig(dispatcherEnv);
-      expect(dispatcherConfig.batch).toEqual(expect.objectContaining({
-        queueUrl: DEPLOYED[ENV.batchQueueUrl], dialRatePerSecond: Number(dispatcherEnv[ENV.batchDialRate]),
-      }));
-      expect(dispatcherConfig.policy).toEqual(config.policy);
+      expect(built.caller.batchApiFunction).toBeDefined();
+      for (const description of ['OutboundCaller: dials the calls of batches, paced',
+        'OutboundCaller: POST /contact/outbound-voice/batches, GET|DELETE .../batches/{batchId}']) {
+        const batchEnv = environmentOf(built.template, description);
+        expect(Object.values(ENV)).toEqual(expect.arrayContaining(Object.keys(batchEnv)));
+        const batchConfig = loadConfig(batchEnv);
+        expect(batchConfig.batch).toEqual(expect.objectContaining({
+          queueUrl: DEPLOYED[ENV.batchQueueUrl], dialRatePerSecond: Number(batchEnv[ENV.batchDialRate]),
+        }));
+        expect(batchConfig.policy).toEqual(config.policy);
+      }
     }
   });
 

@@ -202,6 +202,8 @@ const STATUS_NAG = [
 
 /** Findings of the batch-calls resources (batchCalls), in every configuration. */
 const BATCH_NAG = [
+  'AwsSolutions-IAM5 @ Caller/BatchApiRole/DefaultPolicy/Resource [Resource::*]',
+  'Serverless-LambdaDLQ @ Caller/BatchApi/Resource',
   `AwsSolutions-IAM5 @ Caller/DispatcherRole/DefaultPolicy/Resource [${CONNECT_WILDCARD_ENV_AGNOSTIC}]`,
   'AwsSolutions-IAM5 @ Caller/DispatcherRole/DefaultPolicy/Resource [Resource::*]',
   'Serverless-LambdaDLQ @ Caller/Dispatcher/Resource',
@@ -210,6 +212,8 @@ const BATCH_NAG = [
 ];
 
 const BATCH_GUARD = [
+  'cloudwatch_log_group_encrypted_check @ Caller/BatchApiLogs/Resource',
+  'lambda_inside_vpc_check @ Caller/BatchApi/Resource',
   'cloudwatch_log_group_encrypted_check @ Caller/DispatcherLogs/Resource',
   'lambda_function_public_access_prohibited_check @ Caller/Api/Default/contact/outbound-voice/batches/POST/ApiPermission',
   'lambda_function_public_access_prohibited_check @ Caller/Api/Default/contact/outbound-voice/batches/{batchId}/GET/ApiPermission',

@@ -6,6 +6,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { BatchApiFunction } from './batch-api-function';
 import { BatchDispatcherFunction } from './batch-dispatcher-function';
 import { BATCH, ENV } from './contract';
 import { createFunction } from './functions';
@@ -15,12 +16,14 @@ import type { ResolvedBatchCalls, ResolvedProps } from './resolve-props';
 
 /** The resources of batch calls. */
 export interface BatchCallsResources {
-  /** The dispatch queue: the handler and the dispatcher send wake-ups, the dispatcher receives them. */
+  /** The dispatch queue: the batch API function and the dispatcher send wake-ups, the dispatcher receives them. */
   readonly queue: sqs.Queue;
   /** Where dispatch messages go after `maxReceiveCount` receives. */
   readonly deadLetterQueue: sqs.Queue;
   /** Dials the accepted calls, paced. */
   readonly dispatcher: lambda.Function;
+  /** Serves the batch routes (submit, status, cancel). */
+  readonly api: lambda.Function;
 }
 
 /** The dispatcher's timeout. */
@@ -45,11 +48,13 @@ const DISPATCHER_MAX_CONCURRENCY = 2;
  * dispatch queue and its dead-letter queue (encrypted, SQS-managed or with the
  * user's key, TLS only); the dispatcher, triggered by the queue, with the
  * handler's configuration and a role that can do what it does (place calls on
- * this instance, its ledger item actions, send wake-ups); and the handler's
- * right to send to the queue.
+ * this instance, its ledger item actions, send wake-ups); and the batch API
+ * function behind the batch routes, with a role that can use the ledger's
+ * items and send to the queue, nothing more. The synchronous route's handler
+ * has neither the batch code nor the right to send to the queue.
  */
 export function buildBatchCalls(
-  scope: Construct, resolved: ResolvedProps, batch: ResolvedBatchCalls, table: dynamodb.ITable, handler: lambda.Function,
+  scope: Construct, resolved: ResolvedProps, batch: ResolvedBatchCalls, table: dynamodb.ITable,
 ): BatchCallsResources {
   const encryption: sqs.QueueProps = batch.encryptionKey
     ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: batch.encryptionKey }
@@ -110,9 +115,26 @@ export function buildBatchCalls(
     }]);
   }
 
-  grantSend(queue, handler, batch);
-  for (const [name, value] of Object.entries(batchEnvironment)) handler.addEnvironment(name, value);
-  return { queue, deadLetterQueue, dispatcher };
+  const { fn: api, role: apiRole } = createFunction(scope, resolved, BatchApiFunction,
+    { role: 'BatchApiRole', logs: 'BatchApiLogs', function: 'BatchApi' }, {
+      roleDescription: 'OutboundCaller batch API: accept, read and cancel batches in its ledger, send wake-ups to its queue',
+      props: {
+        description: 'OutboundCaller: POST /contact/outbound-voice/batches, GET|DELETE .../batches/{batchId}',
+        memorySize: resolved.memorySize,
+        timeout: resolved.timeout,
+        environment: { ...handlerEnvironment(resolved, table), ...batchEnvironment },
+      },
+      functionAcknowledgements: [{
+        nag: 'Serverless-LambdaDLQ',
+        reason: 'Invoked synchronously by API Gateway only: the caller receives every failure in the response, so a DLQ would never hold anything.',
+      }],
+    });
+  // Submit: claims (PutItem) and the batch (PutItem), undone on failure (DeleteItem); status: the batch (GetItem)
+  // and its calls (BatchGetItem); cancel: each queued call (UpdateItem).
+  grantLedger(apiRole, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem'], false);
+  resolved.ledgerKey?.grant(apiRole, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
+  grantSend(queue, apiRole, batch);
+  return { queue, deadLetterQueue, dispatcher, api };
 }
 
 /**

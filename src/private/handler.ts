@@ -43,11 +43,9 @@ export function buildHandler(scope: Construct, resolved: ResolvedProps, table: d
       resources: [contactArn],
     }));
   }
-  // GetItem: a call's status, the replay of a request refused outside the calling hours, and with batch calls a
-  // batch; BatchGetItem: a batch's calls.
-  const getItem = resolved.callStatus || resolved.callingHours?.enforceOnSyncRoute || resolved.batchCalls !== undefined;
-  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(getItem ? ['GetItem'] : []),
-    ...(resolved.batchCalls ? ['BatchGetItem'] : [])], resolved.callStatus);
+  // GetItem: a call's status, and the replay of a request refused outside the calling hours.
+  const getItem = resolved.callStatus || resolved.callingHours?.enforceOnSyncRoute;
+  grantLedger(role, table, ['PutItem', 'UpdateItem', 'DeleteItem', ...(getItem ? ['GetItem'] : [])], resolved.callStatus);
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
     'kms:ReEncryptFrom', 'kms:ReEncryptTo');
   return fn;

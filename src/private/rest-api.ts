@@ -139,9 +139,12 @@ export interface BatchMethods {
  * `PUT /contact/outbound-voice` (body checked against the request model
  * built from the shared contract) and, with call status,
  * `GET /contact/outbound-voice/{contactId}`; both with the same authorization,
- * both served by the handler.
+ * both served by the handler; with batch calls the batch routes, served by
+ * the batch API function.
  */
-export function addRoutes(scope: Construct, api: apigw.IRestApi, handler: lambda.IFunction, resolved: ResolvedProps): Routes {
+export function addRoutes(
+  scope: Construct, api: apigw.IRestApi, handler: lambda.IFunction, resolved: ResolvedProps, batchApi?: lambda.IFunction,
+): Routes {
   const model = new apigw.Model(scope, 'RequestModel', {
     restApi: api,
     contentType: 'application/json',
@@ -169,7 +172,9 @@ export function addRoutes(scope: Construct, api: apigw.IRestApi, handler: lambda
       requestParameters: { 'method.request.path.contactId': true },
     })
     : undefined;
-  const batchMethods = resolved.batchCalls ? addBatchRoutes(scope, api, integration, methodAuthorization, validator) : undefined;
+  const batchIntegration = (): apigw.LambdaIntegration => new apigw.LambdaIntegration(batchApi!, { allowTestInvoke: false });
+  const batchMethods = resolved.batchCalls && batchApi
+    ? addBatchRoutes(scope, api, batchIntegration, methodAuthorization, validator) : undefined;
 
   for (const routeMethod of [method, statusMethod, batchMethods?.submit, batchMethods?.status, batchMethods?.cancel]) {
     if (!routeMethod) continue;

@@ -86,17 +86,24 @@ describe('batchCalls: {} (on, with its defaults)', () => {
   const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
   const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
   const dispatcher = template.toJSON().Resources[dispatcherId];
+  const batchApiId = logicalId(stack, caller.batchApiFunction!);
+  const batchApi = template.toJSON().Resources[batchApiId];
 
   describe('routes', () => {
-    test('POST /contact/outbound-voice/batches and GET and DELETE /contact/outbound-voice/batches/{batchId}, on the handler', () => {
+    test('POST /contact/outbound-voice/batches and GET and DELETE /contact/outbound-voice/batches/{batchId}, on the batch API function', () => {
       const submit = methodOn(built, caller.submitBatchMethod!).resource;
       const status = methodOn(built, caller.batchStatusMethod!).resource;
       const cancel = methodOn(built, caller.cancelBatchMethod!).resource;
       expect([submit, status, cancel].map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'GET', 'DELETE']);
       const handlerId = logicalId(stack, caller.handler);
       for (const method of [submit, status, cancel]) {
-        expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(handlerId);
+        expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(batchApiId);
+        expect(JSON.stringify(method.Properties.Integration.Uri)).not.toContain(handlerId);
         expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+      }
+      // The PUT and the status GET stay on the handler.
+      for (const method of [caller.method, caller.statusMethod!]) {
+        expect(JSON.stringify(methodOn(built, method).resource.Properties.Integration.Uri)).toContain(handlerId);
       }
       const resources = template.toJSON().Resources;
       expect(resources[submit.Properties.ResourceId.Ref].Properties.PathPart).toBe('batches');
@@ -225,28 +232,61 @@ describe('batchCalls: {} (on, with its defaults)', () => {
         .filter((p: any) => JSON.stringify(p.Properties.FunctionName).includes(dispatcherId))).toEqual([]);
     });
 
-    test('gets the handler\'s environment, and the queue URL and dial rate (which the handler gets too)', () => {
+    test('gets the handler\'s environment, and the queue URL and dial rate (which the handler does not get)', () => {
       const handlerEnv = environment(template);
-      expect(dispatcher.Properties.Environment.Variables).toEqual(handlerEnv);
-      expect(handlerEnv[ENV.batchQueueUrl]).toEqual({ Ref: queueId });
-      expect(handlerEnv[ENV.batchDialRate]).toBe('1');
+      expect(dispatcher.Properties.Environment.Variables).toEqual({
+        ...handlerEnv, [ENV.batchQueueUrl]: { Ref: queueId }, [ENV.batchDialRate]: '1',
+      });
+      expect(handlerEnv[ENV.batchQueueUrl]).toBeUndefined();
+      expect(handlerEnv[ENV.batchDialRate]).toBeUndefined();
+    });
+  });
+
+  describe('batch API function', () => {
+    test('arm64, the pinned runtime, JSON logs in its own log group, traced, the handler\'s memory and timeout, the dispatcher\'s environment', () => {
+      const handler = template.toJSON().Resources[logicalId(stack, caller.handler)];
+      expect(batchApi.Properties).toEqual(expect.objectContaining({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        MemorySize: handler.Properties.MemorySize,
+        Timeout: handler.Properties.Timeout,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
+      }));
+      const logsId = logicalId(stack, caller.node.findChild('BatchApiLogs') as any);
+      expect(batchApi.Properties.LoggingConfig.LogGroup).toEqual({ Ref: logsId });
+      expect(batchApi.Properties.Environment.Variables).toEqual(dispatcher.Properties.Environment.Variables);
+      expect(batchApi.Properties.Code).not.toEqual(handler.Properties.Code);
+      expect(caller.batchApiFunction).toBeInstanceOf(lambda.Function);
     });
   });
 
   describe('IAM, least privilege', () => {
     const contactArn = { 'Fn::Join': ['', ['arn:', PARTITION, ':connect:', REGION_REF, ':', ACCOUNT_REF, `:instance/${INSTANCE_ID}/contact/*`]] };
 
-    test('the handler: its ledger item actions (with GetItem and BatchGetItem for the batch routes) and SendMessage on the queue', () => {
+    test('the handler: nothing for batch calls (no SQS action, no BatchGetItem)', () => {
       const statements = ownStatements(built, caller.handler.role!);
-      expect(statements).toEqual(expect.arrayContaining([
-        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: queueArn }),
-        expect.objectContaining({
+      expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))).toEqual([]);
+      expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:BatchGetItem');
+      expect(statements).toContainEqual(expect.objectContaining({
+        Sid: 'LedgerItems', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], Resource: tableArn,
+      }));
+    });
+
+    test('the batch API function: exactly its ledger item actions and SendMessage on the queue, no Connect action', () => {
+      expect(ownStatements(built, caller.batchApiFunction!.role!)).toEqual([
+        {
           Sid: 'LedgerItems',
-          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
           Resource: tableArn,
-        }),
-      ]));
-      expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))).toHaveLength(1);
+        },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },
+      ]);
+      const role = template.toJSON().Resources[logicalId(stack, caller.batchApiFunction!.role as iam.Role)];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const wildcards = roleStatements(built, caller.batchApiFunction!.role!).filter((s) => s.Resource === '*');
+      expect(wildcards.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
 
     test('the dispatcher: exactly StartOutboundVoiceContact on this instance\'s contacts, its ledger item actions, the queue', () => {
@@ -285,12 +325,10 @@ describe('batchCalls: {} (on, with its defaults)', () => {
       expect(sids(searching, searching.caller.handler.role!)).toEqual(expect.arrayContaining(dispatcherSids));
     });
 
-    test('without callStatus, the handler still reads batches (GetItem, BatchGetItem)', () => {
+    test('without callStatus, the handler has the ledger actions of the PUT alone (the batch routes are not its routes)', () => {
       const noStatus = build({ batchCalls: {}, callStatus: false });
       const dynamo = handlerStatements(noStatus).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo.map(actionsOf)).toEqual([
-        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-      ]);
+      expect(dynamo.map(actionsOf)).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']]);
     });
   });
 });
@@ -302,14 +340,18 @@ describe('batchCalls: {} (on, with its defaults)', () => {
 describe('batchCalls options', () => {
   test('dialRatePerSecond reaches both functions and moves the PUT throttle\'s default (quota minus the rate, the burst minus the rate rounded up)', () => {
     const built = build({ batchCalls: { dialRatePerSecond: 0.5 } });
-    expect(environment(built.template)[ENV.batchDialRate]).toBe('0.5');
+    const variables = (fn: lambda.Function): Record<string, unknown> =>
+      built.template.toJSON().Resources[logicalId(built.stack, fn)].Properties.Environment.Variables;
+    expect(variables(built.caller.batchDispatcher!)[ENV.batchDialRate]).toBe('0.5');
+    expect(variables(built.caller.batchApiFunction!)[ENV.batchDialRate]).toBe('0.5');
     expect(stageThrottles(built.template)['PUT /contact/outbound-voice']).toEqual([1.5, 4]);
   });
 
   test('a raised connectQuota is split: dial rate 5 of rate 10, burst 20 leaves the PUT rate 5, burst 15', () => {
     const built = build({ connectQuota: { rateLimit: 10, burstLimit: 20 }, batchCalls: { dialRatePerSecond: 5 } });
     expect(stageThrottles(built.template)['PUT /contact/outbound-voice']).toEqual([5, 15]);
-    expect(environment(built.template)[ENV.batchDialRate]).toBe('5');
+    expect(built.template.toJSON().Resources[logicalId(built.stack, built.caller.batchApiFunction!)]
+      .Properties.Environment.Variables[ENV.batchDialRate]).toBe('5');
   });
 
   test('a PUT throttle of the user\'s that fits beside the dial rate is kept', () => {
@@ -328,7 +370,7 @@ describe('batchCalls options', () => {
     expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(10);
   });
 
-  test('encryptionKey encrypts both queues with it, and lets the handler and the dispatcher send with it', () => {
+  test('encryptionKey encrypts both queues with it, and lets the batch API function and the dispatcher send with it', () => {
     const built = build((stack) => ({ batchCalls: { encryptionKey: new kms.Key(stack, 'QueueKey', { enableKeyRotation: true }) } }));
     const keyArn = { 'Fn::GetAtt': [only(built.template, 'AWS::KMS::Key').id, 'Arn'] };
     for (const queue of [built.caller.batchQueue, built.caller.batchDeadLetterQueue]) {
@@ -336,7 +378,8 @@ describe('batchCalls options', () => {
       expect(resource.Properties.KmsMasterKeyId).toEqual(keyArn);
       expect(resource.Properties.SqsManagedSseEnabled).toBeUndefined();
     }
-    for (const role of [built.caller.handler.role!, built.caller.batchDispatcher!.role!]) {
+    expect(roleStatements(built, built.caller.handler.role!).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([]);
+    for (const role of [built.caller.batchApiFunction!.role!, built.caller.batchDispatcher!.role!]) {
       const kmsStatements = roleStatements(built, role).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
       expect(kmsStatements).toContainEqual(expect.objectContaining({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: keyArn }));
     }
@@ -371,9 +414,9 @@ describe('batchCalls options', () => {
     }
   });
 
-  test('removalPolicy DESTROY deletes both queues and the dispatcher\'s logs with the stack', () => {
+  test('removalPolicy DESTROY deletes both queues and the dispatcher\'s and batch API function\'s logs with the stack', () => {
     const built = build({ batchCalls: {}, removalPolicy: RemovalPolicy.DESTROY });
-    for (const child of ['BatchQueue', 'BatchDeadLetterQueue', 'DispatcherLogs']) {
+    for (const child of ['BatchQueue', 'BatchDeadLetterQueue', 'DispatcherLogs', 'BatchApiLogs']) {
       const resource = built.template.toJSON().Resources[logicalId(built.stack, built.caller.node.findChild(child) as any)];
       expect(resource.DeletionPolicy).toBe('Delete');
     }
@@ -400,7 +443,7 @@ describe('batchCalls options', () => {
     const handlerEnv = environment(built.template);
     expect(handlerEnv[ENV.callingHours]).toEqual(expect.any(String));
     expect(dispatcher.Properties.Environment.Variables[ENV.callingHours]).toBe(handlerEnv[ENV.callingHours]);
-    expect(dispatcher.Properties.Environment.Variables).toEqual(handlerEnv);
+    expect(dispatcher.Properties.Environment.Variables).toEqual(expect.objectContaining(handlerEnv));
   });
 
   test('the dispatcher is a lambda.Function (alarms and metrics can use it)', () => {
@@ -485,6 +528,9 @@ describe('batchCalls checks at synth', () => {
 
   test('a dial rate given as a token is not checked, and reaches the functions as the token', () => {
     const built = build((stack) => ({ batchCalls: { dialRatePerSecond: new CfnParameter(stack, 'DialRate', { type: 'Number' }).valueAsNumber } }));
-    expect(JSON.stringify(environment(built.template)[ENV.batchDialRate])).toContain('DialRate');
+    for (const fn of [built.caller.batchApiFunction!, built.caller.batchDispatcher!]) {
+      const variables = built.template.toJSON().Resources[logicalId(built.stack, fn)].Properties.Environment.Variables;
+      expect(JSON.stringify(variables[ENV.batchDialRate])).toContain('DialRate');
+    }
   });
 });

@@ -3,12 +3,13 @@
  * and cancel on the API function, dialling by the dispatcher process, against
  * DynamoDB Local, ElasticMQ and the Connect simulator.
  */
+import { readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { handlerEnv, loadBundle } from './bundle';
 import { BATCH, ENV, LEDGER, ROUTES } from '../../src/private/contract';
 import { allFinal, BatchHarness } from '../local/batch-harness';
 import { createLocalDynamoDbClient } from '../local/dynamodb-local';
-import { callEvent, lambdaContext, proxyEvent } from '../local/proxy-event';
+import { BATCH_API_BUNDLE, callEvent, HANDLER_BUNDLE, lambdaContext, proxyEvent } from '../local/proxy-event';
 
 const OTHER_CALLER = { iamUserArn: 'arn:aws:iam::111122223333:user/someone-else' };
 const harness = new BatchHarness({ name: 'batch', dialRatePerSecond: 20, simulator: { quota: { ratePerSecond: 40, burst: 40 } } });
@@ -132,23 +133,23 @@ describe('bad input: a clear error in the envelope, nothing written', () => {
     expect((await harness.status('00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
   });
 
-  test('without batch calls configured, the batch routes answer 404', async () => {
-    const handler = loadBundle(handlerEnv({
+  test('the batch routes have a function of their own: it does not start without a dispatch queue, and the sync handler has no batch code', () => {
+    // Without batch calls the construct makes neither the routes nor this function; a misconfigured one fails at init.
+    expect(() => loadBundle(handlerEnv({
       tableName: harness.tableName,
       dynamodbEndpoint: process.env.DYNAMODB_LOCAL_ENDPOINT!,
       connectEndpoint: harness.sim.url,
       overrides: { [ENV.batchQueueUrl]: undefined },
-    }));
-    const result = await handler(proxyEvent({
-      method: 'POST',
-      path: ROUTES.batches,
-      resource: ROUTES.batches,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ Calls: calls(1) }),
-    }), lambdaContext());
-    expect(result.statusCode).toBe(404);
-    // The rest of this file keeps the harness' bundle (with batch calls) loaded.
-    harness.handler = loadBundle(harness.env);
+    }), BATCH_API_BUNDLE)).toThrow(new RegExp(`batch API is misconfigured.*${ENV.batchQueueUrl} is required`));
+    // The synchronous route's bundle carries no SQS client and no batch module (README, "Performance").
+    const meta = JSON.parse(readFileSync(HANDLER_BUNDLE.replace(/index\.js$/, '').replace(/\/$/, '.meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.filter((input) => input.includes('client-sqs') || /lambda\/batch[-.]/.test(input))).toEqual([]);
+    expect(inputs.some((input) => input.includes('lambda/outbound-caller.lambda.ts'))).toBe(true);
+    // The rest of this file keeps the harness' environment (with batch calls).
+    harness.batchApi = loadBundle(harness.env, BATCH_API_BUNDLE);
   });
 });
 

@@ -41,8 +41,11 @@ export function handlerEnv(options: {
   };
 }
 
-/** Sets the environment (kept for the rest of the test file: the SDK reads it at call time too) and loads a fresh bundle. */
-export function loadBundle(env: Record<string, string | undefined>): ProxyHandler {
+/**
+ * Sets the environment (kept for the rest of the test file: the SDK reads it at call time too) and loads a fresh
+ * bundle: the synchronous route's handler unless another bundle is named.
+ */
+export function loadBundle(env: Record<string, string | undefined>, bundle: string = HANDLER_BUNDLE): ProxyHandler {
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
@@ -50,7 +53,7 @@ export function loadBundle(env: Record<string, string | undefined>): ProxyHandle
   let handler: ProxyHandler | undefined;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = (require(HANDLER_BUNDLE) as { handler: ProxyHandler }).handler;
+    handler = (require(bundle) as { handler: ProxyHandler }).handler;
   });
   return handler!;
 }

@@ -12,7 +12,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ConnectSimulator, type ConnectSimulatorOptions } from './connect-simulator';
 import { createLedgerTable } from './dynamodb-local';
 import { createDispatchQueues, localSqsClient, startElasticMq, type DispatchQueues, type ElasticMq } from './elasticmq';
-import { lambdaContext, proxyEvent, type CallerIdentity, type ProxyHandler } from './proxy-event';
+import { BATCH_API_BUNDLE, lambdaContext, proxyEvent, type CallerIdentity, type ProxyHandler } from './proxy-event';
 import { ENV, ROUTES } from '../../src/private/contract';
 import { handlerEnv, INSTANCE_ID, loadBundle } from '../lambda/bundle';
 
@@ -64,7 +64,10 @@ export class BatchHarness {
   sim!: ConnectSimulator;
   emq!: ElasticMq;
   queues!: DispatchQueues;
+  /** The synchronous route's handler (PUT, status GET). */
   handler!: ProxyHandler;
+  /** The batch routes' function. */
+  batchApi!: ProxyHandler;
   env!: Record<string, string | undefined>;
   readonly tableName: string;
   private readonly dispatchers: RunningDispatcher[] = [];
@@ -98,6 +101,7 @@ export class BatchHarness {
       },
     });
     this.handler = loadBundle(this.env);
+    this.batchApi = loadBundle(this.env, BATCH_API_BUNDLE);
   }
 
   async stop(): Promise<void> {
@@ -134,7 +138,7 @@ export class BatchHarness {
   }
 
   submit(body: unknown, caller?: CallerIdentity, headers: Record<string, string> = {}): Promise<APIGatewayProxyResult> {
-    return this.handler(proxyEvent({
+    return this.batchApi(proxyEvent({
       method: 'POST',
       path: ROUTES.batches,
       resource: ROUTES.batches,
@@ -145,13 +149,13 @@ export class BatchHarness {
   }
 
   status(batchId: string, caller?: CallerIdentity): Promise<APIGatewayProxyResult> {
-    return this.handler(proxyEvent({
+    return this.batchApi(proxyEvent({
       method: 'GET', path: `${ROUTES.batches}/${batchId}`, resource: ROUTES.batch, caller, pathParameters: { batchId },
     }), lambdaContext());
   }
 
   cancel(batchId: string, caller?: CallerIdentity): Promise<APIGatewayProxyResult> {
-    return this.handler(proxyEvent({
+    return this.batchApi(proxyEvent({
       method: 'DELETE', path: `${ROUTES.batches}/${batchId}`, resource: ROUTES.batch, caller, pathParameters: { batchId },
     }), lambdaContext());
   }

@@ -9,6 +9,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 /** The handler exactly as shipped in the npm package. */
 export const HANDLER_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'lambda', 'outbound-caller.lambda', 'index.js');
+/** The batch routes' bundle as shipped. */
+export const BATCH_API_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'lambda', 'batch-api.lambda', 'index.js');
 
 /** Who API Gateway says is calling, per authorization mode. */
 export type CallerIdentity =

@@ -1,0 +1,57 @@
+/**
+ * The batch routes' entry (docs/batches.md): `POST /contact/outbound-voice/batches`,
+ * `GET` and `DELETE /contact/outbound-voice/batches/{batchId}`. A function of
+ * its own, so the synchronous route's function carries no SQS client and no
+ * batch code (README, "Performance"), and only this one may send to the
+ * dispatch queue. The dispatcher places the calls.
+ *
+ * Clients and configuration are made once per container, at cold start.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { dynamoDbClientConfig } from './aws-clients';
+import { BatchLedger } from './batch-ledger';
+import { DispatchQueue } from './batch-queue';
+import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
+import { ConfigError, loadConfig } from './config';
+import { ApiError, errorResponse, internalError } from './http';
+import { callerIdentity } from './identity';
+import { LEDGER_CLIENT_CONFIG } from './ledger';
+import { Logger, METRIC, RequestMetrics } from './observability';
+import { ENV, ROUTES } from '../src/private/contract';
+
+const config = loadConfig();
+if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch API');
+const logger = new Logger({ service: 'batch-api' });
+const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+const batchLedger = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
+const dispatchQueue = new DispatchQueue(config.batch.queueUrl, config.batch.maxWakeUpSeconds);
+
+type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName'>;
+
+export async function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+  const metrics = new RequestMetrics(config.metricsNamespace, context.functionName);
+  let log = logger.child({ requestId });
+  try {
+    const caller = callerIdentity(event, config.authMode);
+    log = log.child({ caller });
+    const ctx = { ledger: batchLedger, queue: dispatchQueue, policy: config.policy, log };
+    if (event.resource === ROUTES.batches && event.httpMethod === 'POST') return await submitBatch(event, caller, requestId, ctx);
+    if (event.resource === ROUTES.batch && event.httpMethod === 'GET') return await batchStatus(event, caller, requestId, ctx);
+    if (event.resource === ROUTES.batch && event.httpMethod === 'DELETE') return await cancelBatch(event, caller, requestId, ctx);
+    throw new ApiError('RESOURCE_NOT_FOUND', 'No such route.');
+  } catch (error) {
+    if (error instanceof ApiError) {
+      metrics.add(METRIC.rejections, 1);
+      metrics.breakdown('Code', error.code);
+      log.info('request rejected', { code: error.code, details: error.details });
+      return errorResponse(error, requestId);
+    }
+    const e = error as Error | undefined;
+    log.error('unexpected error', { error: { name: e?.name ?? 'Error', message: String(e?.message ?? error) } });
+    return internalError(requestId);
+  } finally {
+    metrics.flush();
+  }
+}

@@ -547,17 +547,21 @@ async function main(): Promise<number> {
     }
     : templateConfig;
   const quota = args.raiseLimits ? { ratePerSecond: RAISED_LIMIT, burst: RAISED_LIMIT } : DEFAULT_QUOTA;
+  // Each route runs the function its integration names (with batch calls, the batch routes have their own):
+  // the PUT route's is "the handler" below, the others are loaded the same way in step 7.
   const fnIds = [...new Set(config.routes.map((r) => r.functionLogicalId))];
-  if (fnIds.length !== 1) {
-    throw new Error(`the sandbox runs one function behind the API; the template has ${fnIds.length} (${fnIds.join(', ')})`);
-  }
-  const [fnId] = fnIds;
+  const fnId = (config.routes.find((r) => r.method === 'PUT') ?? config.routes[0]).functionLogicalId;
+  const bundleOf = (id: string): string => {
+    const file = shippedBundle(functionCode[id]);
+    if (!file) {
+      throw new Error(`the code the template deploys for ${id} is none of the bundles in assets/lambda/ `
+        + '(run npx projen bundle, or check the construct\'s Code.fromAsset path)');
+    }
+    return file;
+  };
   const fn = template.Resources[fnId];
-  const bundleFile = shippedBundle(functionCode[fnId]);
-  if (!bundleFile) {
-    throw new Error(`the code the template deploys for ${fnId} is none of the bundles in assets/lambda/ `
-      + '(run npx projen bundle, or check the construct\'s Code.fromAsset path)');
-  }
+  const bundleFile = bundleOf(fnId);
+  const otherFunctions = fnIds.filter((id) => id !== fnId).map((id) => ({ id, bundle: bundleOf(id) }));
   // Batch calls: the template's SQS queues on ElasticMQ (a real SQS-compatible server), on 127.0.0.1.
   let emq: ElasticMq | undefined;
   // Only for a queue that triggers a function (the contact-events rule's dead-letter queue needs no server).
@@ -670,8 +674,26 @@ async function main(): Promise<number> {
     return 1;
   }
   const local: LocalFunction = { handler, functionName, timeoutMs: Number(fp.Timeout ?? 3) * 1000 };
+  const localFunctions = new Map([[fnId, local]]);
+  // The other functions behind routes (the batch API function), each with its own environment at its cold start.
+  for (const other of otherFunctions) {
+    const resource = template.Resources[other.id];
+    for (const [name, value] of Object.entries(resource.Properties?.Environment?.Variables ?? {})) {
+      process.env[name] = resolveIntrinsic(value, template.Resources, names, `Environment.Variables.${name} of ${other.id}`);
+    }
+    const name = physicalName(other.id, resource, names);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const otherHandler = (require(other.bundle) as { handler: ProxyHandler }).handler;
+      localFunctions.set(other.id, { handler: otherHandler, functionName: name, timeoutMs: Number(resource.Properties?.Timeout ?? 3) * 1000 });
+    } catch (err) {
+      warn(`the bundle ${path.relative(process.cwd(), other.bundle)} failed to load: ${String((err as Error).message)}`);
+      await shutdown(`The function ${other.id} did not load`);
+      return 1;
+    }
+  }
   const authentication = localAuthentication(names.region, args.callerHeader);
-  front.configure(config, new Map([[fnId, local]]), authentication);
+  front.configure(config, localFunctions, authentication);
   front.serveOpenApiDocument(openApi);
 
   // 8. Contact events: the template's EventBridge rule (its pattern) → its target function, as shipped.
@@ -722,6 +744,10 @@ async function main(): Promise<number> {
   info(`  API        ${apiUrl}`);
   info(`  Handler    ${bundleRel} (as shipped), in-process on Node ${process.version}, env from the template:`);
   resolvedNotes.forEach((n) => info(`             ${n}`));
+  for (const other of otherFunctions) {
+    const paths = config.routes.filter((r) => r.functionLogicalId === other.id).map((r) => `${r.method} ${r.path}`);
+    info(`  Function   ${path.relative(process.cwd(), other.bundle)} (as shipped) → ${other.id}: ${paths.join(', ')}`);
+  }
   info(`  DynamoDB   ${ddb.endpoint}  DynamoDB Local, table ${tableName} `
     + `(${args.dataDir ? `files in ${args.dataDir}, ${tableCreated ? 'new' : 'kept from the last run'}` : 'in memory'}; JVM pid ${ddb.pid})`);
   info(`  Connect    ${sim.url}  simulator: quota ${quota.ratePerSecond}/s burst ${quota.burst}, ClientTokens kept 7 days`);

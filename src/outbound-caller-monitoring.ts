@@ -91,7 +91,8 @@ export interface OutboundCallerAlarmsOptions {
 
   /**
    * Handler invocation errors (crashes, timeouts, a failed cold start), per
-   * period, at or above which the handler-errors alarm fires.
+   * period, at or above which the handler-errors alarm fires (and, with
+   * `batchCalls`, the batch API function's errors alarm).
    *
    * @default 1
    */
@@ -222,6 +223,11 @@ export class OutboundCallerAlarms extends Construct {
   public readonly batchDeadLetters?: cloudwatch.Alarm;
   /** Batch dispatcher invocation errors, with `batchCalls`. */
   public readonly dispatcherErrors?: cloudwatch.Alarm;
+  /**
+   * Invocation errors of the batch API function (the batch routes), with
+   * `batchCalls`; its threshold is `handlerErrorThreshold`.
+   */
+  public readonly batchApiErrors?: cloudwatch.Alarm;
   /** Every alarm above, e.g. for a composite alarm or a dashboard. */
   public readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -373,6 +379,15 @@ export class OutboundCallerAlarms extends Construct {
           meaning: 'The batch dispatcher failed invocations (a crash, a timeout, or a configuration error at cold start): '
             + 'their messages come back after the visibility timeout, and go to the dead-letter queue if it goes on.',
           checkFirst: 'the dispatcher\'s log group for "misconfigured" or "Task timed out"',
+          missing: 'no invocations',
+        });
+    }
+    if (caller.batchApiFunction) {
+      this.batchApiErrors = this.alarm('BatchApiErrors', caller.batchApiFunction.metricErrors({ period: this.period }),
+        props.handlerErrorThreshold ?? 1, {
+          meaning: 'The batch API function failed invocations instead of answering (a crash, a timeout, or a configuration '
+            + 'error at cold start): API Gateway answered those batch requests 500 INTERNAL_ERROR.',
+          checkFirst: 'the batch API function\'s log group for "misconfigured" (a bad environment fails at init) or "Task timed out"',
           missing: 'no invocations',
         });
     }
@@ -598,6 +613,14 @@ export class OutboundCallerDashboard extends Construct {
           caller.batchDispatcher.metricThrottles({ ...sum, label: 'Throttles' }),
         ], [caller.batchDispatcher.metricDuration({ period, statistic: p99, label: 'Duration p99 (ms)' })]),
       );
+    }
+    if (caller.batchApiFunction) {
+      const batchApi = caller.batchApiFunction;
+      this.dashboard.addWidgets(graph('Batch calls: batch API function (submit, status, cancel)', [
+        batchApi.metricInvocations({ ...sum, label: 'Invocations' }),
+        batchApi.metricErrors({ ...sum, label: 'Errors' }),
+        batchApi.metricThrottles({ ...sum, label: 'Throttles' }),
+      ], [batchApi.metricDuration({ period, statistic: p99, label: 'Duration p99 (ms)' })]));
     }
   }
 

@@ -365,11 +365,18 @@ describe('with batchCalls', () => {
     Object.fromEntries((alarm.Properties.Dimensions ?? []).map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]));
   const queueName = (queue: { node: { defaultChild?: unknown } }): unknown => ({ 'Fn::GetAtt': [ref(built, queue).Ref, 'QueueName'] });
 
-  test('addAlarms() adds the dispatch queue\'s age, its dead-letter queue and the dispatcher\'s errors', () => {
-    expect(Object.keys(alarms).sort()).toEqual([...ALL_ALARMS, 'BatchQueueAge', 'BatchDeadLetters', 'DispatcherErrors'].sort());
+  test('addAlarms() adds the dispatch queue\'s age, its dead-letter queue, the dispatcher\'s and the batch API function\'s errors', () => {
+    expect(Object.keys(alarms).sort()).toEqual([...ALL_ALARMS, 'BatchQueueAge', 'BatchDeadLetters', 'DispatcherErrors', 'BatchApiErrors'].sort());
     expect(built.caller.node.findChild('Alarms')).toEqual(expect.objectContaining({
-      batchQueueAge: expect.anything(), batchDeadLetters: expect.anything(), dispatcherErrors: expect.anything(),
+      batchQueueAge: expect.anything(), batchDeadLetters: expect.anything(), dispatcherErrors: expect.anything(), batchApiErrors: expect.anything(),
     }));
+  });
+
+  test('the batch API function alarm: its Lambda Errors, at the handler\'s threshold', () => {
+    expect(alarms.BatchApiErrors.Properties).toEqual(expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 1 }));
+    expect(dims(alarms.BatchApiErrors)).toEqual({ FunctionName: ref(built, built.caller.batchApiFunction!) });
+    const custom = alarmsById(build({ batchCalls: {} }, (caller) => caller.addAlarms({ handlerErrorThreshold: 4 })));
+    expect(custom.BatchApiErrors.Properties.Threshold).toBe(4);
   });
 
   test('the age alarm: ApproximateAgeOfOldestMessage (maximum) of the dispatch queue, at 1 hour by default', () => {
@@ -416,7 +423,7 @@ describe('with batchCalls', () => {
     expect(refused({ dispatcherErrorThreshold: -1 })).toMatch(/dispatcherErrorThreshold must be greater than 0/);
   });
 
-  test('the dashboard shows the dispatch queue (depth, in flight, dead letters, oldest age) and the dispatcher', () => {
+  test('the dashboard shows the dispatch queue (depth, in flight, dead letters, oldest age), the dispatcher and the batch API function', () => {
     const body = dashboardBody(built.template);
     const titles = body.widgets.map((w) => w.properties.title);
     expect(titles).toEqual(expect.arrayContaining(['Batch calls: dispatch queue', 'Batch calls: dispatcher']));
@@ -431,8 +438,10 @@ describe('with batchCalls', () => {
     ]);
     expect(metrics('Batch calls: dispatcher').map((m) => `${m.namespace}/${m.name} ${m.dimensions.FunctionName}`)).toEqual(
       ['Invocations', 'Errors', 'Throttles', 'Duration'].map((name) => `AWS/Lambda/${name} \${${logical(built.caller.batchDispatcher!)}}`));
+    expect(metrics('Batch calls: batch API function (submit, status, cancel)').map((m) => `${m.namespace}/${m.name} ${m.dimensions.FunctionName}`))
+      .toEqual(['Invocations', 'Errors', 'Throttles', 'Duration'].map((name) => `AWS/Lambda/${name} \${${logical(built.caller.batchApiFunction!)}}`));
     const widget = body.widgets.find((w) => w.type === 'alarm');
-    expect(widget?.properties.alarms).toHaveLength(ALL_ALARMS.length + 3);
+    expect(widget?.properties.alarms).toHaveLength(ALL_ALARMS.length + 4);
   });
 
   test('without batchCalls, none of it', () => {

@@ -24,6 +24,7 @@ interface Figures {
   dialledTwice: number;
   limitExceeded: number;
   rate?: number;
+  configuredRate?: number;
   seconds: number;
   note?: string;
 }
@@ -91,7 +92,9 @@ function dialsOf(harness: BatchHarness, area: number): { contacts: SimContact[];
   return { contacts, twice };
 }
 
-function record(harness: BatchHarness, scenario: string, calls: any[], area: number, started: number, note?: string): Figures {
+function record(
+  harness: BatchHarness, scenario: string, calls: any[], area: number, started: number, note?: string, configuredRate: number = RATE,
+): Figures {
   const placedIds = new Set(calls.filter((call) => call.state === 'PLACED').map((call) => call.contact_id as string));
   const { contacts, twice } = dialsOf(harness, area);
   const contactIds = new Set(contacts.map((contact) => contact.contactId));
@@ -107,7 +110,7 @@ function record(harness: BatchHarness, scenario: string, calls: any[], area: num
     lost: calls.filter((call) => (call.state === 'PLACED' && !contactIds.has(call.contact_id)) || !['PLACED', 'CANCELLED'].includes(call.state)).length,
     dialledTwice: twice,
     limitExceeded,
-    ...(spanSeconds > 0 ? { rate: (times.length - 1) / spanSeconds } : {}),
+    ...(spanSeconds > 0 ? { rate: (times.length - 1) / spanSeconds, configuredRate } : {}),
     seconds: (Date.now() - started) / 1000,
     ...(note ? { note } : {}),
   };
@@ -117,7 +120,7 @@ function record(harness: BatchHarness, scenario: string, calls: any[], area: num
 
 afterAll(() => {
   const rows = figures.map((f) => `| ${f.scenario} | ${f.calls.toLocaleString('en-US')} | ${f.placed.toLocaleString('en-US')} | ${f.final.toLocaleString('en-US')} `
-    + `| ${f.lost} | ${f.dialledTwice} | ${f.limitExceeded} | ${f.rate !== undefined ? `${f.rate.toFixed(1)}/s (${(f.rate / RATE).toFixed(3)}×)` : '–'} `
+    + `| ${f.lost} | ${f.dialledTwice} | ${f.limitExceeded} | ${f.rate !== undefined ? `${f.rate.toFixed(1)}/s of ${f.configuredRate}/s (${(f.rate / f.configuredRate!).toFixed(3)}×)` : '–'} `
     + `| ${f.seconds.toFixed(1)} s |${f.note ? ` ${f.note}` : ''}`);
   process.stdout.write(['', `Batch calls (dial rate ${RATE}/s, simulator quota ${RATE}/s burst ${Math.round(RATE * 2.5)}):`,
     '| scenario | calls | placed | final | lost | dialled twice | LimitExceeded | achieved rate | time | notes |',
@@ -178,7 +181,7 @@ describe('faults', () => {
     }
     const calls = await waitAllFinal(harness, ids, 240_000);
     await dispatcher.stop();
-    const f = record(harness, 'dispatcher killed twice', calls, 212, started, '2 SIGKILLs mid-batch; redelivered after the claim lease');
+    const f = record(harness, 'dispatcher killed twice', calls, 212, started, '2 SIGKILLs mid-batch; redelivered after the claim lease', 100);
     expect(f.final).toBe(3_000);
     expect(f.placed).toBe(3_000);
     expect(f.dialledTwice).toBe(0);
@@ -199,7 +202,7 @@ describe('faults', () => {
     await dispatcher.stop();
     const unknown = calls.filter((call) => call.state === 'FAILED' && call.error?.code === 'UPSTREAM_ERROR').length;
     const f = record(harness, 'dispatcher killed twice, no contact search', calls, 617, started,
-      `${unknown} FAILED as outcome unknown (taken over too late to re-send the token safely)`);
+      `${unknown} FAILED as outcome unknown (taken over too late to re-send the token safely)`, 100);
     expect(f.final).toBe(2_000);
     expect(f.placed + unknown).toBe(2_000);
     expect(f.dialledTwice).toBe(0);
@@ -215,7 +218,7 @@ describe('faults', () => {
     // Let the undeleted copies come back (visibility timeout 20 s) and be acknowledged.
     await new Promise((resolve) => setTimeout(resolve, 25_000));
     await dispatcher.stop();
-    const f = record(harness, 'redelivered messages', calls, 310, started, 'each call woken ≥ 2 times; 20 % of handled messages delivered again');
+    const f = record(harness, 'redelivered messages', calls, 310, started, 'each call woken ≥ 2 times; 20 % of handled messages delivered again', 100);
     expect(f.placed).toBe(2_000);
     expect(f.dialledTwice).toBe(0);
     expect(f.lost).toBe(0);
@@ -231,7 +234,7 @@ describe('faults', () => {
     const calls = await waitAllFinal(harness, [id], 60_000);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await dispatcher.stop();
-    const f = record(harness, 'cancel while dialling', calls, 415, started, `${cancelled.cancelled} cancelled`);
+    const f = record(harness, 'cancel while dialling', calls, 415, started, `${cancelled.cancelled} cancelled`, 100);
     expect(calls.every((call) => call.state === 'PLACED' || call.state === 'CANCELLED')).toBe(true);
     expect(f.placed + calls.filter((call) => call.state === 'CANCELLED').length).toBe(1_000);
     // Dials of this batch = placed calls: none of the cancelled ones reached Connect.

@@ -181,4 +181,30 @@ describe('dialling', () => {
       await dispatcher.stop();
     }
   }, 60_000);
+
+  test('LimitExceeded from Connect is retried after the backoff, never counted as a failure', async () => {
+    const dispatcher = await harness.startDispatcher();
+    try {
+      const throttled = 5;
+      const before = harness.sim.requests.length;
+      // Connect's quota answer for the first dials: each call's first try (the dispatcher's own 1 s backoff base).
+      harness.sim.failNext({ error: 'LimitExceededException', count: throttled });
+      const data = parse(await harness.submit({ Calls: calls(5) })).data;
+      const done = await harness.waitFor(data.id, allFinal, 30_000);
+      expect(done.counts.PLACED).toBe(5);
+      expect(done.counts.FAILED ?? 0).toBe(0);
+      expect(done.calls.filter((call: any) => call.state !== 'PLACED')).toEqual([]);
+      const dials = harness.sim.requests.slice(before).filter((request) => request.operation === 'StartOutboundVoiceContact');
+      expect(dials.filter((request) => request.injected && request.error === 'LimitExceededException')).toHaveLength(throttled);
+      // Each call dialled exactly once as a placed contact: one contact, one token, no deduplicated re-send.
+      const placed = harness.sim.contacts.filter((contact) => done.calls.some((call: any) => call.contact_id === contact.contactId));
+      expect(placed).toHaveLength(5);
+      expect(new Set(placed.map((contact) => contact.clientToken)).size).toBe(5);
+      expect(dials.filter((request) => request.status === 200)).toHaveLength(5);
+      expect(dials.filter((request) => request.deduplicated)).toEqual([]);
+      expect(await harness.deadLetters()).toBe(0);
+    } finally {
+      await dispatcher.stop();
+    }
+  }, 60_000);
 });

@@ -99,7 +99,9 @@ export function buildBatchCalls(
       policyAcknowledgements: [CONNECT_CONTACT_WILDCARD],
     });
   grantPlaceCalls(scope, role, resolved);
-  grantLedger(role, table, ['GetItem', 'PutItem', 'UpdateItem', 'BatchGetItem'], false);
+  // Only what it does: read a batch or a call (GetItem), and every state change, the pacer and the completion
+  // are conditional updates (UpdateItem). It never creates or deletes an item.
+  grantLedger(role, table, ['GetItem', 'UpdateItem'], false);
   resolved.ledgerKey?.grant(role, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
   // Re-queued wake-ups and the fan-out of a batch into one message per call.
   grantSend(queue, role, batch);

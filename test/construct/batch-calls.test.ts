@@ -296,7 +296,7 @@ describe('batchCalls: {} (on, with its defaults)', () => {
         {
           Sid: 'LedgerItems',
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
           Resource: tableArn,
         },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },

@@ -14,10 +14,10 @@ import { BatchLedger } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
 import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import { ConfigError, loadConfig } from './config';
-import { ApiError, errorResponse, internalError } from './http';
+import { ApiError, failureResponse } from './http';
 import { callerIdentity } from './identity';
 import { LEDGER_CLIENT_CONFIG } from './ledger';
-import { Logger, METRIC, RequestMetrics } from './observability';
+import { Logger, RequestMetrics } from './observability';
 import { ENV, ROUTES } from '../src/private/contract';
 
 const config = loadConfig();
@@ -42,15 +42,7 @@ export async function handler(event: APIGatewayProxyEvent, context: HandlerConte
     if (event.resource === ROUTES.batch && event.httpMethod === 'DELETE') return await cancelBatch(event, caller, requestId, ctx);
     throw new ApiError('RESOURCE_NOT_FOUND', 'No such route.');
   } catch (error) {
-    if (error instanceof ApiError) {
-      metrics.add(METRIC.rejections, 1);
-      metrics.breakdown('Code', error.code);
-      log.info('request rejected', { code: error.code, details: error.details });
-      return errorResponse(error, requestId);
-    }
-    const e = error as Error | undefined;
-    log.error('unexpected error', { error: { name: e?.name ?? 'Error', message: String(e?.message ?? error) } });
-    return internalError(requestId);
+    return failureResponse(error, requestId, metrics, log);
   } finally {
     metrics.flush();
   }

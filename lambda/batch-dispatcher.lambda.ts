@@ -21,7 +21,7 @@ import { successBody } from './http';
 import { Ledger, LEDGER_CLIENT_CONFIG } from './ledger';
 import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
 import { maskPhoneNumber } from './masking';
-import { Logger } from './observability';
+import { describeError, Logger } from './observability';
 import { BATCH, ENV, LEDGER } from '../src/private/contract';
 
 /** Budget of one StartOutboundVoiceContact, inside the claim's lease. */
@@ -78,7 +78,7 @@ export async function handler(event: SQSEvent, context: InvocationContext): Prom
   const failures: Array<{ itemIdentifier: string }> = [];
   const failed = (sqsRecord: SQSRecord, error: unknown): void => {
     // Redelivered after the visibility timeout; the ledger makes the retry safe.
-    log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describe(error) });
+    log.error('message not handled; it comes back', { messageId: sqsRecord.messageId, error: describeError(error) });
     failures.push({ itemIdentifier: sqsRecord.messageId });
   };
   // 1. Batch wake-ups, and which call messages need a dial now.
@@ -296,7 +296,7 @@ async function record(claim: DialClaim, batchId: string, contactId: string, crea
         continue;
       }
       // Placed but not recorded: at NotAfter a wake-up settles the record without dialling again.
-      log.error('ledger record failed after the call was placed', { contactId, error: describe(error) });
+      log.error('ledger record failed after the call was placed', { contactId, error: describeError(error) });
       await queue.send({ v: 1, kind: 'call', batchId, pk: claim.pk }, claim.notAfterMs).catch(() => undefined);
       return;
     }
@@ -304,8 +304,3 @@ async function record(claim: DialClaim, batchId: string, contactId: string, crea
 }
 
 const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
-
-function describe(error: unknown): { name: string; message: string } {
-  const e = error as Error | undefined;
-  return { name: e?.name ?? 'Error', message: String(e?.message ?? error) };
-}

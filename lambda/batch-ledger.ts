@@ -15,7 +15,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { decide, LedgerUnavailableError, type Claim, type ClaimOutcome } from './ledger';
+import { decide, Ledger, LedgerUnavailableError, type Claim, type ClaimOutcome } from './ledger';
 import type { OutboundCallRequest } from './request';
 import { LEDGER } from '../src/private/contract';
 
@@ -74,11 +74,16 @@ export type DialClaimOutcome =
   | { readonly kind: 'expired' };
 
 export class BatchLedger {
+  /** The idempotency ledger these call records belong to. */
+  private readonly records: Ledger;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly windowSeconds: number,
-  ) {}
+  ) {
+    this.records = new Ledger(client, tableName, windowSeconds);
+  }
 
   private async send<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -170,19 +175,9 @@ export class BatchLedger {
     }
   }
 
-  /** Undoes a claim of a submission that failed (only our own: conditional on the claim id). */
+  /** Undoes a claim of a submission that failed: the ledger's own release (only our claim, by its id). */
   async deleteClaim(claim: Claim): Promise<void> {
-    try {
-      await this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: { [PK]: { S: claim.pk } },
-        ConditionExpression: `${R.claimId} = :claimId`,
-        ExpressionAttributeValues: { ':claimId': { S: claim.claimId } },
-      }));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw new LedgerUnavailableError('batch claim delete', error);
-    }
+    await this.records.release(claim);
   }
 
   /** The records of these keys (request left out), 100 per BatchGetItem, unprocessed keys retried. */

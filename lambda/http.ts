@@ -4,6 +4,7 @@
  * envelope. Nothing here knows about Connect or the ledger.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { describeError, METRIC, type Logger, type RequestMetrics } from './observability';
 import { ERROR_STATUS, LIMITS, type ErrorCode } from '../src/private/contract';
 
 export interface ErrorDetail {
@@ -130,6 +131,21 @@ export function errorResponse(error: ApiError, requestId: string): APIGatewayPro
 }
 
 /** A bug: never a stack trace or an internal message on the wire. */
+/**
+ * What an API entry answers when its route throws: an ApiError in the envelope, counted in Rejections
+ * (by Code); anything else is a bug, logged and answered 500 INTERNAL_ERROR without detail.
+ */
+export function failureResponse(error: unknown, requestId: string, metrics: RequestMetrics, log: Logger): APIGatewayProxyResult {
+  if (error instanceof ApiError) {
+    metrics.add(METRIC.rejections, 1);
+    metrics.breakdown('Code', error.code);
+    log.info('request rejected', { code: error.code, details: error.details });
+    return errorResponse(error, requestId);
+  }
+  log.error('unexpected error', { error: describeError(error) });
+  return internalError(requestId);
+}
+
 export function internalError(requestId: string): APIGatewayProxyResult {
   return errorResponse(
     new ApiError('INTERNAL_ERROR', `An internal error occurred. Quote request id ${requestId} when you report it.`),

@@ -51,6 +51,12 @@ export class Logger {
   }
 }
 
+/** An error as a log field: its name and message, never its stack. */
+export function describeError(error: unknown): { name: string; message: string } {
+  const e = error as Error | undefined;
+  return { name: e?.name ?? 'Error', message: String(e?.message ?? error) };
+}
+
 /** The metric names the construct's `metric*()` methods read (the shared contract). */
 export const METRIC = METRICS.names;
 

@@ -23,13 +23,13 @@ import { loadConfig } from './config';
 import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
 import { describeCall } from './contact-lookup';
 import {
-  ApiError, errorResponse, header, internalError, readJsonBody, successBody, successResponse,
+  ApiError, failureResponse, header, readJsonBody, successBody, successResponse,
 } from './http';
 import { callerIdentity } from './identity';
 import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
 import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
 import { maskPhoneNumber } from './masking';
-import { Logger, METRIC, RequestMetrics } from './observability';
+import { describeError, Logger, METRIC, RequestMetrics } from './observability';
 import { checkRequest } from './request';
 import { PATTERNS } from '../src/private/contract';
 
@@ -94,14 +94,7 @@ export async function handler(event: APIGatewayProxyEvent, context: HandlerConte
     if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId, log);
     return await placeCall(event, context, caller, requestId, metrics, log);
   } catch (error) {
-    if (error instanceof ApiError) {
-      metrics.add(METRIC.rejections, 1);
-      metrics.breakdown('Code', error.code);
-      log.info('request rejected', { code: error.code, details: error.details });
-      return errorResponse(error, requestId);
-    }
-    log.error('unexpected error', { error: describe(error) });
-    return internalError(requestId);
+    return failureResponse(error, requestId, metrics, log);
   } finally {
     metrics.flush();
   }
@@ -133,7 +126,7 @@ async function placeCall(
       // A retry of a call an earlier attempt placed (inside the window) still gets its replay: one read.
       const replay = checked.idempotencyKey === undefined ? undefined
         : await ledger.replayOf(caller, idempotencyKey, requestFingerprint, nowMs).catch((error: unknown) => {
-          log.warn('ledger read for a replay failed; refused as outside the calling hours', { error: describe(error) });
+          log.warn('ledger read for a replay failed; refused as outside the calling hours', { error: describeError(error) });
           return undefined;
         });
       if (replay) {
@@ -202,7 +195,7 @@ async function placeCall(
       if (!search.ok) {
         // Not knowing, never dial: give the claim up so the next attempt searches again at once.
         log.warn('contact search failed; no call placed', { errorType: search.errorType, throttled: search.throttled });
-        await ledger.expire(claim).catch((error: unknown) => log.error('ledger expire failed', { error: describe(error) }));
+        await ledger.expire(claim).catch((error: unknown) => log.error('ledger expire failed', { error: describeError(error) }));
         throw new ApiError(search.throttled ? 'RATE_LIMITED' : 'UPSTREAM_ERROR', search.throttled
           ? 'Amazon Connect\'s rate limit was reached while checking for an earlier attempt of this call; retry after the indicated time.'
           : 'Amazon Connect could not be asked whether an earlier attempt placed this call, so none was placed. Retry with the same Idempotency-Key.',
@@ -231,7 +224,7 @@ async function placeCall(
     if (failure.outcome === 'refused') {
       await ledger.release(claim).catch((releaseError: unknown) => {
         // The claim then simply expires at its deadline.
-        log.error('ledger release failed', { error: describe(releaseError) });
+        log.error('ledger release failed', { error: describeError(releaseError) });
       });
       throw failure.apiError;
     }
@@ -257,7 +250,7 @@ async function recordCall(claim: Claim, contactId: string, createdAt: string, ca
       config.callStatus ? placedStatusAttributes({ caller, createdAt }) : undefined);
   } catch (error) {
     log.error('ledger record failed; a retry after the claim deadline gets the same contact', {
-      contactId, error: describe(error),
+      contactId, error: describeError(error),
     });
   }
   return responseBody;
@@ -279,7 +272,7 @@ async function callStatus(
   try {
     stored = await readCallStatus(dynamodb, config.tableName, contactId, caller);
   } catch (error) {
-    log.error('ledger unavailable', { error: describe(error) });
+    log.error('ledger unavailable', { error: describeError(error) });
     throw new ApiError('LEDGER_UNAVAILABLE', 'The call status cannot be read right now. Retry later.', [], 5);
   }
   if (!stored) throw notFound;
@@ -306,7 +299,7 @@ async function converge(
   try {
     leased = await claimLookup(dynamodb, config.tableName, stored.ref, now, config.statusLookupIntervalMs);
   } catch (error) {
-    log.error('status lookup lease failed', { contactId, error: describe(error) });
+    log.error('status lookup lease failed', { contactId, error: describeError(error) });
     return { ...stored.view, stale: true };
   }
   // Someone else looked it up within the interval: answer what is recorded.
@@ -315,7 +308,7 @@ async function converge(
   if (!result.ok) {
     log.warn('status lookup failed', { contactId, reason: result.reason, errorType: result.errorType });
     await recordLookupFailure(dynamodb, config.tableName, stored.ref).catch((error: unknown) => {
-      log.error('status lookup failure not recorded', { contactId, error: describe(error) });
+      log.error('status lookup failure not recorded', { contactId, error: describeError(error) });
     });
     return { ...stored.view, stale: true };
   }
@@ -323,18 +316,13 @@ async function converge(
     const updated = await recordLookup(dynamodb, config.tableName, stored, result.observation, now);
     if (updated) return { ...updated.view, stale: false };
   } catch (error) {
-    log.error('status lookup not recorded', { contactId, error: describe(error) });
+    log.error('status lookup not recorded', { contactId, error: describeError(error) });
   }
   return { ...stored.view, stale: true };
 }
 
 function ledgerUnavailable(error: unknown, log: Logger): unknown {
   if (!(error instanceof LedgerUnavailableError)) return error;
-  log.error('ledger unavailable', { error: describe(error.cause) });
+  log.error('ledger unavailable', { error: describeError(error.cause) });
   return new ApiError('LEDGER_UNAVAILABLE', 'The idempotency ledger is unavailable, so no call was placed. Retry later.', [], 5);
-}
-
-function describe(error: unknown): { name: string; message: string } {
-  const e = error as Error | undefined;
-  return { name: e?.name ?? 'Error', message: String(e?.message ?? error) };
 }

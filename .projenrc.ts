@@ -73,6 +73,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Handler runtime libraries: esbuild inlines them into assets/, so they are devDependencies.
     '@aws-sdk/client-connect@^3',
     '@aws-sdk/client-dynamodb@^3',
+    // The SDK's own Node.js request handler, made explicitly to wrap it (lambda/connect.ts: each call's budget);
+    // the same package the SDK clients bring.
+    '@smithy/node-http-handler@^4',
     // The dispatch queue of batch calls (docs/batches.md).
     '@aws-sdk/client-sqs@^3',
     'libphonenumber-js@^1.12',

@@ -16,7 +16,7 @@ import { DispatchQueue } from './batch-queue';
 import { placedStatusAttributes } from './call-status';
 import { callingHoursVerdict } from './calling-hours';
 import { ConfigError, loadConfig } from './config';
-import { classifyConnectFailure, startOutboundVoiceContact } from './connect';
+import { classifyConnectFailure, ConnectCaller } from './connect';
 import { successBody } from './http';
 import { Ledger, LEDGER_CLIENT_CONFIG } from './ledger';
 import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
@@ -50,10 +50,10 @@ const batchConfig = config.batch;
 const logger = new Logger({ service: 'batch-dispatcher' });
 const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
 // One attempt per dial: a LimitExceeded is re-queued after a backoff, not retried here (pacing stays honest).
-const connect = new ConnectClient({
+const connect = new ConnectCaller({
   ...awsClientConfig('Connect'),
   maxAttempts: 1,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: DIAL_BUDGET_MS, throwOnRequestTimeout: true },
+  http: { connectionTimeout: 2_000, requestTimeout: DIAL_BUDGET_MS, throwOnRequestTimeout: true },
 });
 let lookupClient: ConnectClient | undefined;
 const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
@@ -228,7 +228,7 @@ async function dialCall(callMessage: CallMessage, slot: number, endMs: number, l
   const request = searchKey && digest ? withSearchAttribute(claim.request, searchKey, digest) : claim.request;
   let contactId: string;
   try {
-    contactId = await startOutboundVoiceContact(connect, request, claim.clientToken, DIAL_BUDGET_MS);
+    contactId = await connect.start(request, claim.clientToken, DIAL_BUDGET_MS);
   } catch (error) {
     const failure = classifyConnectFailure(error, claim.request.DestinationPhoneNumber);
     if (failure.outcome === 'refused' && failure.apiError.code === 'RATE_LIMITED') {

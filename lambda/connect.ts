@@ -6,7 +6,9 @@
  * (refused: release the claim; unknown outcome: keep it until its deadline).
  */
 import { createHash } from 'node:crypto';
-import { StartOutboundVoiceContactCommand, type ConnectClient } from '@aws-sdk/client-connect';
+import { ConnectClient, StartOutboundVoiceContactCommand, type ConnectClientConfig } from '@aws-sdk/client-connect';
+import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { ApiError } from './http';
 import type { OutboundCallRequest } from './request';
 
@@ -24,19 +26,114 @@ export function deriveClientToken(caller: string, idempotencyKey: string, reques
   return `oc1-${digest}`;
 }
 
-export async function startOutboundVoiceContact(
-  client: ConnectClient,
-  request: OutboundCallRequest,
-  clientToken: string,
-  budgetMs: number,
-): Promise<string> {
-  // The SDK retries LimitExceeded, throttling and 5xx with backoff; the abort
-  // signal stops the whole attempt sequence when the budget is spent.
-  const abortSignal = AbortSignal.timeout(Math.max(1, budgetMs));
-  const output = await client.send(
-    new StartOutboundVoiceContactCommand({ ...request, ClientToken: clientToken }),
-    { abortSignal },
-  );
+/** An error like the one the SDK throws for an aborted request: an unknown outcome (classifyConnectFailure). */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError', cause: signal.reason as unknown });
+}
+
+/** The ClientToken of a StartOutboundVoiceContact request body (JSON, as a string or bytes), if there is one. */
+function clientTokenOf(body: unknown): string | undefined {
+  const text = typeof body === 'string' ? body
+    : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : undefined;
+  if (text === undefined) return undefined;
+  try {
+    const token = (JSON.parse(text) as { ClientToken?: unknown }).ClientToken;
+    return typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The SDK's Node.js request handler, with each attempt's abort signal taken
+ * from its call's budget (ConnectCaller) when `send` gave it none.
+ */
+class BudgetedRequestHandler {
+  readonly metadata: NodeHttpHandler['metadata'];
+
+  constructor(
+    private readonly inner: NodeHttpHandler,
+    private readonly budgetOf: (clientToken: string) => AbortSignal | undefined,
+  ) {
+    this.metadata = inner.metadata;
+  }
+
+  handle(...[request, options = {}]: Parameters<NodeHttpHandler['handle']>): ReturnType<NodeHttpHandler['handle']> {
+    if (options.abortSignal) return this.inner.handle(request, options);
+    const token = clientTokenOf(request.body);
+    const signal = token === undefined ? undefined : this.budgetOf(token);
+    if (!signal || signal.aborted) {
+      return Promise.reject(abortError(signal ?? AbortSignal.abort(new Error('the call this attempt belongs to has ended'))));
+    }
+    return this.inner.handle(request, { ...options, abortSignal: signal } as HttpHandlerOptions);
+  }
+
+  updateHttpClientConfig(...args: Parameters<NodeHttpHandler['updateHttpClientConfig']>): void {
+    this.inner.updateHttpClientConfig(...args);
+  }
+
+  httpHandlerConfigs(): ReturnType<NodeHttpHandler['httpHandlerConfigs']> {
+    return this.inner.httpHandlerConfigs();
+  }
+
+  destroy(): void {
+    this.inner.destroy();
+  }
+}
+
+/**
+ * The Connect client of the call, and the time budget of each call.
+ *
+ * Each call has a budget (the Lambda timeout, API Gateway's 29 s). An abort
+ * signal handed to `send` as an option would do, but a `send` with options
+ * makes the SDK resolve the command's middleware stack again on every call:
+ * the SDK keeps the resolved stack (`cacheMiddleware`) only for sends
+ * without options, and resolving it costs about 0.15 ms of CPU per call
+ * (README, "Performance"). So each call registers its signal under its
+ * ClientToken, which every attempt's request body carries, and the client's
+ * request handler applies it to each attempt:
+ *
+ * - an attempt in flight when the budget runs out is aborted;
+ * - an attempt of a call whose budget has run out, or that has returned, is
+ *   never sent: no stray retry can dial after its call gave up;
+ * - `start` itself answers at the budget even while the SDK waits between
+ *   attempts.
+ *
+ * A request that carries its own signal (an option of `send`) keeps it.
+ */
+export class ConnectCaller {
+  readonly client: ConnectClient;
+  private readonly budgets = new Map<string, AbortSignal>();
+
+  constructor(config: ConnectClientConfig & { readonly http: NodeHttpHandlerOptions }) {
+    const { http, ...clientConfig } = config;
+    const requestHandler = new BudgetedRequestHandler(new NodeHttpHandler(http), (token) => this.budgets.get(token));
+    this.client = new ConnectClient({ ...clientConfig, requestHandler });
+  }
+
+  /** Places the call; rejects with an AbortError once `budgetMs` has passed. */
+  async start(request: OutboundCallRequest, clientToken: string, budgetMs: number): Promise<string> {
+    const signal = AbortSignal.timeout(Math.max(1, budgetMs));
+    const command = new StartOutboundVoiceContactCommand({ ...request, ClientToken: clientToken });
+    // The same token twice at once in this process (a retry taking a stale claim over while the first attempt
+    // still runs): the second carries its own signal.
+    if (this.budgets.has(clientToken)) return contactIdOf(await this.client.send(command, { abortSignal: signal }));
+    this.budgets.set(clientToken, signal);
+    let onAbort: (() => void) | undefined;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      return contactIdOf(await Promise.race([this.client.send(command), aborted]));
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      this.budgets.delete(clientToken);
+    }
+  }
+}
+
+function contactIdOf(output: { ContactId?: string }): string {
   if (!output.ContactId) throw new Error('Connect answered without a ContactId');
   return output.ContactId;
 }

@@ -20,7 +20,7 @@ import {
 } from './call-status';
 import { callingHoursVerdict, refusalOf } from './calling-hours';
 import { loadConfig } from './config';
-import { classifyConnectFailure, deriveClientToken, startOutboundVoiceContact } from './connect';
+import { classifyConnectFailure, ConnectCaller, deriveClientToken } from './connect';
 import { describeCall } from './contact-lookup';
 import {
   ApiError, failureResponse, header, readJsonBody, successBody, successResponse,
@@ -54,13 +54,13 @@ const logger = new Logger({ service: 'outbound-caller' });
 // Standard clients, configured explicitly from the environment (aws-clients.ts):
 // AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_CONNECT point them elsewhere
 // (DynamoDB Local, the simulator). A hung attempt is abandoned and retried (the
-// SDK only warns on a request timeout unless told to throw); the handler's abort
-// signal bounds the whole call.
+// SDK only warns on a request timeout unless told to throw); each call's budget
+// (ConnectCaller, connect.ts) bounds the whole call.
 const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
-const connect = new ConnectClient({
+const connect = new ConnectCaller({
   ...awsClientConfig('Connect'),
   maxAttempts: 4,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
+  http: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
 });
 // Status lookups and the lost-call search: one attempt, a short budget. A throttled lookup is not retried
 // (that would spend more of Connect's quota); the answer is flagged stale instead. Made on first use, not at
@@ -215,7 +215,7 @@ async function placeCall(
   // 3. Call Connect with a token derived from caller, key and request.
   let contactId: string;
   try {
-    contactId = await startOutboundVoiceContact(connect, callRequest, clientToken, deadlineMs - Date.now() - RECORD_RESERVE_MS);
+    contactId = await connect.start(callRequest, clientToken, deadlineMs - Date.now() - RECORD_RESERVE_MS);
   } catch (error) {
     const failure = classifyConnectFailure(error, request.DestinationPhoneNumber);
     metrics.add(METRIC.connectErrors, 1);

@@ -480,13 +480,19 @@ interface Profiles {
   /** Self time by package as a share of the process's busy CPU time, per variant. */
   readonly cold: Record<Variant, Array<[string, number]>>;
   readonly warm: Record<Variant, Array<[string, number]>>;
+  /** The first request after a cold load alone: self time in ms by package. */
+  readonly first: Record<Variant, Array<[string, number]>>;
 }
+
+/** Processes whose first request is profiled, per variant (their self times are averaged). */
+const FIRST_REQUEST_PROFILES = 8;
 
 /**
  * CPU profiles of unminified builds (the shipped flags without --minify, so
  * that names and module boundaries are readable), separate from the measured
- * runs: one cold process (load and a first call) and one warm process
- * (first calls and replays) per variant.
+ * runs: one cold process (load and a first call), FIRST_REQUEST_PROFILES
+ * processes profiled from the end of the load to the first answer, and one
+ * warm process (first calls and replays) per variant.
  */
 async function writeProfiles(stage: Stage, runId: string, dir: string): Promise<Profiles> {
   fs.mkdirSync(dir, { recursive: true });
@@ -494,25 +500,40 @@ async function writeProfiles(stage: Stage, runId: string, dir: string): Promise<
     files: [],
     cold: { ours: [], bare: [], powertools: [] },
     warm: { ours: [], bare: [], powertools: [] },
+    first: { ours: [], bare: [], powertools: [] },
   };
   const share = (groups: Array<[string, number]>): Array<[string, number]> => {
     const busy = groups.reduce((sum, [, ms]) => sum + ms, 0);
     return groups.map(([group, ms]) => [group, ms / busy]);
   };
   for (const variant of VARIANTS) {
-    const bundle = buildBundle(stage.entries[variant], path.join(stage.tmp, `${variant}-unminified`), [],
+    // Kept beside the profiles: a profile's line numbers point into it.
+    const bundle = buildBundle(stage.entries[variant], path.join(dir, `${variant}-unminified`), [],
       { minify: false, flags: variant === 'ours' ? 'shipped' : 'baseline' }).file;
     const flags = (name: string): string[] => ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
     const cold = forkWorker(stage, variant, ['cold', bundle, `${runId}-prof-cold-${variant}`], undefined, flags(`${variant}-cold.cpuprofile`));
     await cold.next();
     await cold.stop();
+    // The first request alone, in FIRST_REQUEST_PROFILES processes (one sampled process is too noisy to compare).
+    const firstGroups = new Map<string, number>();
+    for (let i = 0; i < FIRST_REQUEST_PROFILES; i++) {
+      const file = path.join(dir, `${variant}-first-request-${i}.cpuprofile`);
+      const first = forkWorker(stage, variant, ['cold', bundle, `${runId}-prof-first-${variant}-${i}`, file]);
+      await first.next();
+      await first.stop();
+      for (const [group, ms] of selfTimeByPackage(file, bundle)) {
+        if (group === '(profiler)' || group === '(benchmark worker)') continue;
+        firstGroups.set(group, (firstGroups.get(group) ?? 0) + ms / FIRST_REQUEST_PROFILES);
+      }
+    }
+    profiles.first[variant] = [...firstGroups].sort((a, b) => b[1] - a[1]);
     const warm = forkWorker(stage, variant, ['warm', bundle], undefined, flags(`${variant}-warm.cpuprofile`));
     await warm.next();
     const keys = Array.from({ length: stage.options.requests }, (_, i) => `${runId}-prof-${variant}-${i}`);
     await warm.batch({ kind: 'first', keys });
     if (IDEMPOTENT.includes(variant)) await warm.batch({ kind: 'replay', keys });
     await warm.stop();
-    profiles.files.push(`${variant}-cold.cpuprofile`, `${variant}-warm.cpuprofile`);
+    profiles.files.push(`${variant}-cold.cpuprofile`, `${variant}-first-request-0.cpuprofile`, `${variant}-warm.cpuprofile`);
     profiles.cold[variant] = share(selfTimeByPackage(path.join(dir, `${variant}-cold.cpuprofile`), bundle));
     profiles.warm[variant] = share(selfTimeByPackage(path.join(dir, `${variant}-warm.cpuprofile`), bundle));
   }
@@ -852,6 +873,19 @@ function render(report: Report): { markdown: string; targets: Target[] } {
       out.push(table(['', v('ours'), v('bare'), v('powertools')],
         groups.map((group) => [group, shareOf('ours', group), shareOf('bare', group), shareOf('powertools', group)])), '');
     }
+    const firstGroups = profiles.first.ours.slice(0, 14).map(([group]) => group);
+    const msOf = (variant: Variant, group: string): string => {
+      const found = profiles.first[variant].find(([g]) => g === group);
+      return found ? found[1].toFixed(2) : '–';
+    };
+    const busy = (variant: Variant): string => profiles.first[variant].reduce((sum, [, ms]) => sum + ms, 0).toFixed(1);
+    out.push('The first request after a cold load alone (profiled from the end of the load to the answer), self time in ms, '
+      + `the mean of ${FIRST_REQUEST_PROFILES} processes each (sampled every 50 µs; the profiler slows a process down, so read the `
+      + 'differences, not the totals):', '');
+    out.push(table(['', v('ours'), v('bare'), v('powertools')], [
+      ...firstGroups.map((group) => [group, msOf('ours', group), msOf('bare', group), msOf('powertools', group)]),
+      ['busy, all groups', busy('ours'), busy('bare'), busy('powertools')],
+    ]), '');
     out.push(`Profiles (Chrome DevTools or speedscope): ${profiles.files.map((p) => `\`profiles/${p}\``).join(', ')}.`, '');
   }
   out.push(`Phases: ${Object.entries(report.durationsMs).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')}.`, '');

@@ -47,6 +47,9 @@ export function selfTimeByPackage(profileFile: string, bundleFile: string): Arra
       group = module.startsWith('(') ? module : packageOf(module);
     } else if (url.startsWith('node:')) {
       group = nodeGroup(url);
+    } else if (url === '' && functionName === 'dispatch') {
+      // The inspector session's own work (stopping the profiler), when a worker profiles itself.
+      group = '(profiler)';
     } else if (url === '') {
       group = functionName.startsWith('(') ? functionName : `(${functionName})`;
     } else {

@@ -4,9 +4,10 @@
  * TypeScript tooling is loaded next to the handler (it would distort load
  * time and memory).
  *
- *   node worker.js cold <bundle> <idempotency-key>
+ *   node worker.js cold <bundle> <idempotency-key> [<profile file>]
  *     loads the bundle and answers one first call; reports load time, time
  *     of the first request, CPU and resident memory after it; then exits.
+ *     With a profile file: a CPU profile of the first request alone.
  *   node worker.js load <bundle>
  *     only loads the bundle (for the load-time layers); reports load time and CPU.
  *   node worker.js warm <bundle>
@@ -71,7 +72,28 @@ function event(key: string): ReturnType<typeof callEvent> {
   return callEvent({ DestinationPhoneNumber: DESTINATION }, { idempotencyKey: key });
 }
 
-async function cold(bundle: string, key: string): Promise<void> {
+/** With a file name: a V8 CPU profile of the first request alone (after the load), written there. */
+async function profiled<T>(file: string | undefined, run: () => Promise<T>): Promise<T> {
+  if (!file) return run();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const inspector = require('node:inspector') as typeof import('node:inspector');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<any> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 50 });
+  await post('Profiler.start');
+  const result = await run();
+  const { profile } = await post('Profiler.stop');
+  fs.writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
+
+async function cold(bundle: string, key: string, firstRequestProfile?: string): Promise<void> {
   const firstEvent = event(key);
   const context = lambdaContext();
   const cpu0 = process.cpuUsage();
@@ -82,7 +104,7 @@ async function cold(bundle: string, key: string): Promise<void> {
   const loadCpu = process.cpuUsage(cpu0);
   const cpu1 = process.cpuUsage();
   const t1 = process.hrtime.bigint();
-  const answer = await handler(firstEvent, context);
+  const answer = await profiled(firstRequestProfile, () => handler(firstEvent, context));
   const firstRequestMs = ms(t1);
   const firstRequestCpu = process.cpuUsage(cpu1);
   const memory = process.memoryUsage();
@@ -152,10 +174,10 @@ async function warm(bundle: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [mode, bundle, key] = process.argv.slice(2);
+  const [mode, bundle, key, firstRequestProfile] = process.argv.slice(2);
   try {
     if (mode === 'cold' || mode === 'load') {
-      await (mode === 'cold' ? cold(bundle, key) : load(bundle));
+      await (mode === 'cold' ? cold(bundle, key, firstRequestProfile) : load(bundle));
       process.disconnect();
     } else if (mode === 'warm') {
       await warm(bundle);

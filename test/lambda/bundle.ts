@@ -6,6 +6,7 @@
 import { ENV, METRICS } from '../../src/private/contract';
 import { HANDLER_BUNDLE, type ProxyHandler } from '../local/proxy-event';
 import { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER } from '../support/ids';
+import { interceptStdout } from '../support/stdout-tap';
 
 export { CONTACT_FLOW_ID, INSTANCE_ID, SOURCE_PHONE_NUMBER };
 
@@ -58,24 +59,19 @@ export function loadBundle(env: Record<string, string | undefined>, bundle: stri
   return handler!;
 }
 
-/** Everything written on stdout while `fn` runs, line by line. */
+/** Everything written on stdout while `fn` runs (through process.stdout or to descriptor 1), line by line. */
 export class StdoutCapture {
   readonly lines: string[] = [];
-  private original?: typeof process.stdout.write;
+  private restore?: () => void;
 
   start(): void {
-    this.original = process.stdout.write.bind(process.stdout);
     const lines = this.lines;
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      lines.push(...String(chunk).split('\n').filter((line) => line.length > 0));
-      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof process.stdout.write;
+    this.restore = interceptStdout((text) => lines.push(...text.split('\n').filter((line) => line.length > 0)));
   }
 
   stop(): void {
-    if (this.original) process.stdout.write = this.original;
+    this.restore?.();
+    this.restore = undefined;
   }
 
   json(): Array<Record<string, unknown>> {

@@ -7,6 +7,7 @@
  * at least 3 beyond the last 4. Shorter runs are not checked: 5 or 6 digits
  * occur by chance in UUIDs and hashes.
  */
+import { interceptStdout } from '../../support/stdout-tap';
 
 const WINDOW = 7;
 const SEPARATORS = '[\\s().\\-/_]{0,2}';
@@ -61,26 +62,21 @@ export function findLeaks(texts: readonly string[], numbers: Iterable<string>): 
 /** Everything written on stdout while it runs (the handler's logs and EMF lines), line by line. */
 export class LogTap {
   private lines: string[] = [];
-  private original?: typeof process.stdout.write;
+  private restore?: () => void;
   private partial = '';
 
   start(): void {
-    if (this.original) return;
-    this.original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = this.partial + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const parts = text.split('\n');
+    if (this.restore) return;
+    this.restore = interceptStdout((chunk) => {
+      const parts = (this.partial + chunk).split('\n');
       this.partial = parts.pop() ?? '';
       for (const part of parts) if (part.length > 0) this.lines.push(part);
-      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof process.stdout.write;
+    });
   }
 
   stop(): void {
-    if (this.original) process.stdout.write = this.original;
-    this.original = undefined;
+    this.restore?.();
+    this.restore = undefined;
   }
 
   /** A position to read from later. */

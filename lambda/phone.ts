@@ -20,10 +20,43 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
 // attribute (and the file exists only after `npx projen bundle`), hence the expect-error.
 // @ts-expect-error TS2823: import attributes need module esnext/nodenext; esbuild applies it
 import phoneMetadata from './generated/phone-metadata.json' with { type: 'text' };
+import type { PackedPhoneMetadata } from './phone-metadata';
 import { PATTERNS } from '../src/private/contract';
 
+/**
+ * The metadata as libphonenumber reads it, each numbering plan parsed from
+ * its JSON string when the library first reads it (then kept): a getter per
+ * country and per non-geographic calling code (phone-metadata.ts packs them).
+ * The library only looks plans up by id and lists ids, which a getter answers
+ * like the plain object.
+ */
+export function unpackPhoneMetadata(packed: PackedPhoneMetadata): MetadataJson {
+  const lazily = (plans: Record<string, string>): Record<string, unknown> => {
+    const table: Record<string, unknown> = {};
+    for (const id of Object.keys(plans)) {
+      Object.defineProperty(table, id, {
+        enumerable: true,
+        configurable: true,
+        get(): unknown {
+          const plan = JSON.parse(plans[id]) as unknown;
+          Object.defineProperty(table, id, { value: plan, enumerable: true, configurable: false, writable: false });
+          return plan;
+        },
+      });
+    }
+    return table;
+  };
+  return {
+    version: packed.version,
+    country_calling_codes: packed.country_calling_codes,
+    countries: lazily(packed.countries),
+    ...(packed.nonGeographic ? { nonGeographic: lazily(packed.nonGeographic) } : {}),
+  } as unknown as MetadataJson;
+}
+
 /** The metadata, typed once (the package's own declaration is `MetadataJson`). */
-const METADATA = (typeof phoneMetadata === 'string' ? JSON.parse(phoneMetadata) : phoneMetadata) as unknown as MetadataJson;
+const METADATA = unpackPhoneMetadata(
+  (typeof phoneMetadata === 'string' ? JSON.parse(phoneMetadata) : phoneMetadata) as PackedPhoneMetadata);
 
 /**
  * The pattern of the Amazon Connect API for phone numbers (E.164): a plus, a

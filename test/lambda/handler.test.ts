@@ -54,6 +54,27 @@ beforeEach(async () => {
 });
 afterEach(() => capture.stop());
 
+describe('cold start', () => {
+  test('loading the handler runs the request rules once on an example: nothing is logged, written or called', async () => {
+    sim.reset();
+    const lines = capture.lines.length;
+    // A policy that refuses the example's country: the warm-up's answer is not used, so loading still succeeds.
+    const loaded = loadBundle(handlerEnv({
+      tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url, overrides: { ALLOWED_DESTINATION_COUNTRIES: 'FR' },
+    }));
+    expect(typeof loaded).toBe('function');
+    expect(capture.lines.length).toBe(lines);
+    expect(sim.requests).toHaveLength(0);
+    expect(await ledgerItems()).toHaveLength(0);
+    // The policy applies to requests as usual.
+    const refused = await loaded(callEvent({ DestinationPhoneNumber: DESTINATION }, { idempotencyKey: newKey() }), lambdaContext());
+    expect(refused.statusCode).toBe(403);
+    expect(parse(refused).error.code).toBe('DESTINATION_NOT_ALLOWED');
+    // Later tests use the default policy again.
+    handler = loadBundle(handlerEnv({ tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url }));
+  });
+});
+
 describe('placing a call', () => {
   test('answers 200 with the ContactId and created_at in the envelope, with x-request-id', async () => {
     const event = callEvent({ DestinationPhoneNumber: DESTINATION }, { idempotencyKey: newKey() });

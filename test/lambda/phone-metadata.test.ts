@@ -11,14 +11,43 @@ import * as path from 'node:path';
 import { parsePhoneNumberFromString, type MetadataJson } from 'libphonenumber-js/core';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import full from 'libphonenumber-js/metadata.max.json';
-import { FORMATTING_ONLY, reducePhoneMetadata, type PhoneMetadata } from '../../lambda/phone-metadata';
+import { unpackPhoneMetadata } from '../../lambda/phone';
+import {
+  FORMATTING_ONLY, packPhoneMetadata, reducePhoneMetadata, type PackedPhoneMetadata, type PhoneMetadata,
+} from '../../lambda/phone-metadata';
 
 const GENERATED = path.join(__dirname, '..', '..', 'lambda', 'generated', 'phone-metadata.json');
 const fullMetadata = full as unknown as PhoneMetadata;
-const shipped = JSON.parse(fs.readFileSync(GENERATED, 'utf8')) as PhoneMetadata;
+const packed = JSON.parse(fs.readFileSync(GENERATED, 'utf8')) as PackedPhoneMetadata;
+const parsePlans = (plans: Record<string, string>): Record<string, unknown[]> =>
+  Object.fromEntries(Object.entries(plans).map(([id, plan]) => [id, JSON.parse(plan) as unknown[]]));
+/** The shipped metadata with every plan parsed. */
+const shipped: PhoneMetadata = {
+  version: packed.version,
+  country_calling_codes: packed.country_calling_codes,
+  countries: parsePlans(packed.countries),
+  ...(packed.nonGeographic ? { nonGeographic: parsePlans(packed.nonGeographic) } : {}),
+};
+/** The shipped metadata as the handler reads it: each plan parsed on first use. */
+const shippedLazily = unpackPhoneMetadata(packed);
 
 test('the shipped file is what the installed library generates (run `npx projen bundle` after an upgrade)', () => {
-  expect(shipped).toEqual(reducePhoneMetadata(fullMetadata));
+  expect(packed).toEqual(packPhoneMetadata(reducePhoneMetadata(fullMetadata)));
+});
+
+test('the handler parses a numbering plan only when the library first reads it, then keeps it', () => {
+  const metadata = unpackPhoneMetadata(packed) as unknown as { countries: Record<string, unknown> };
+  const parsed = (id: string): boolean => 'value' in Object.getOwnPropertyDescriptor(metadata.countries, id)!;
+  expect(Object.keys(metadata.countries)).toEqual(Object.keys(packed.countries));
+  expect(Object.keys(metadata.countries).filter(parsed)).toEqual([]);
+  const number = parsePhoneNumberFromString('+442079460018', metadata as unknown as MetadataJson);
+  expect(number?.country).toBe('GB');
+  expect(parsed('GB')).toBe(true);
+  expect(metadata.countries.GB).toBe(metadata.countries.GB);
+  expect(metadata.countries.GB).toEqual(shipped.countries.GB);
+  // Only the plans of calling code 44 (and none of the other calling codes') were read.
+  const read = Object.keys(metadata.countries).filter(parsed);
+  expect(read.every((id) => packed.country_calling_codes['44'].includes(id))).toBe(true);
 });
 
 test('it differs from the full metadata only in the formatting-only positions, and is smaller', () => {
@@ -36,6 +65,8 @@ test('it differs from the full metadata only in the formatting-only positions, a
   }
   expect(shipped.country_calling_codes).toEqual(fullMetadata.country_calling_codes);
   expect(JSON.stringify(shipped).length).toBeLessThan(JSON.stringify(fullMetadata).length * 0.75);
+  // Packing adds the escaping of each plan's JSON string, not more.
+  expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(shipped).length * 1.15);
 });
 
 test('a metadata version other than 4 is refused with what to check', () => {
@@ -76,7 +107,7 @@ test('the same answers as the full metadata for numbers of every calling code', 
   const typesSeen = new Set<unknown>();
   for (const value of numbers) {
     const expected = answer(value, fullMetadata) as { valid?: boolean; type?: string } | undefined;
-    expect([value, answer(value, shipped)]).toEqual([value, expected]);
+    expect([value, answer(value, shippedLazily)]).toEqual([value, expected]);
     if (expected?.valid) {
       valid++;
       typesSeen.add(expected.type);

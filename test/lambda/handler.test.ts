@@ -55,10 +55,10 @@ beforeEach(async () => {
 afterEach(() => capture.stop());
 
 describe('cold start', () => {
-  test('loading the handler runs the request rules once on an example: nothing is logged, written or called', async () => {
+  test('loading the handler parses an example number once: nothing is logged, written or called', async () => {
     sim.reset();
     const lines = capture.lines.length;
-    // A policy that refuses the example's country: the warm-up's answer is not used, so loading still succeeds.
+    // A policy that refuses the example's country (+1): the warm-up's answer is not used, so loading still succeeds.
     const loaded = loadBundle(handlerEnv({
       tableName, dynamodbEndpoint: ddbEndpoint, connectEndpoint: sim.url, overrides: { ALLOWED_DESTINATION_COUNTRIES: 'FR' },
     }));

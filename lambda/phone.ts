@@ -97,12 +97,15 @@ export function parsePhoneNumber(value: string): ParsedPhoneNumber | undefined {
     return undefined;
   }
   const phoneNumber = parsePhoneNumberFromString(value, METADATA);
-  if (phoneNumber === undefined || !phoneNumber.isValid()) {
-    return undefined;
-  }
+  if (phoneNumber === undefined) return undefined;
+  // One pass over the type patterns: with type patterns in the metadata, libphonenumber's isValid() is
+  // "getType() found a type"; isValid() itself is asked only when no type matched (its other test, the
+  // national-number pattern, is for plans without types).
+  const type = phoneNumber.getType();
+  if (type === undefined && !phoneNumber.isValid()) return undefined;
   return {
     e164: phoneNumber.number,
     country: phoneNumber.country,
-    type: phoneNumber.getType(),
+    type,
   };
 }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parsePhoneNumberFromString, type MetadataJson } from 'libphonenumber-js/core';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import full from 'libphonenumber-js/metadata.max.json';
-import { unpackPhoneMetadata } from '../../lambda/phone';
+import { isE164, parsePhoneNumber, unpackPhoneMetadata } from '../../lambda/phone';
 import {
   FORMATTING_ONLY, packPhoneMetadata, reducePhoneMetadata, type PackedPhoneMetadata, type PhoneMetadata,
 } from '../../lambda/phone-metadata';
@@ -112,6 +112,14 @@ test('the same answers as the full metadata for numbers of every calling code', 
       valid++;
       typesSeen.add(expected.type);
     }
+  }
+  // The handler's own parsePhoneNumber (one pass over the type patterns) answers as the library does.
+  for (const value of numbers) {
+    const expected = answer(value, fullMetadata) as { valid: boolean; e164: string; country?: string; type?: string } | undefined;
+    const ours = parsePhoneNumber(value);
+    expect([value, ours && { e164: ours.e164, country: ours.country, type: ours.type }])
+      .toEqual([value, expected?.valid && isE164(value)
+        ? { e164: expected.e164, country: expected.country, type: expected.type } : undefined]);
   }
   // Not a vacuous comparison: thousands of valid numbers, of the types the guard cares about among others.
   expect(callingCodes.length).toBeGreaterThan(200);

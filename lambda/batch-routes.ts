@@ -11,7 +11,7 @@ import type { DispatchQueue } from './batch-queue';
 import { callerHash } from './call-status';
 import { deriveClientToken } from './connect';
 import { ApiError, header, readJsonBody, successResponse } from './http';
-import { fingerprint, ledgerKey, LedgerUnavailableError, type Claim, type ClaimOutcome } from './ledger';
+import { fingerprint, keyReusedMessage, ledgerKey, LedgerUnavailableError, type Claim, type ClaimOutcome } from './ledger';
 import type { Logger } from './observability';
 import type { RequestPolicy } from './request';
 import { BATCH, HEADERS } from '../src/private/contract';
@@ -123,7 +123,7 @@ export async function submitBatch(
           result: 'refused',
           error: {
             code: 'IDEMPOTENCY_KEY_REUSED',
-            message: 'This ClientToken was already used for a different request; use a new key for a new call.',
+            message: keyReusedMessage('ClientToken', outcome.endedAs),
             details: [],
           },
         });

@@ -61,7 +61,12 @@ export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly claim: Claim; readonly takenOver: boolean }
   | { readonly kind: 'replay'; readonly responseBody: string; readonly contactId: string }
   | { readonly kind: 'in-progress'; readonly retryAfterSeconds: number }
-  | { readonly kind: 'key-reused' };
+  /**
+   * The key is bound to another request, or (`endedAs`) to a batch call that
+   * ended FAILED, EXPIRED or CANCELLED without a call: either way, until its
+   * record expires (docs/batches.md).
+   */
+  | { readonly kind: 'key-reused'; readonly endedAs?: string };
 
 /** The ledger could not be read or written: no call may be placed. */
 export class LedgerUnavailableError extends Error {
@@ -255,8 +260,23 @@ export class Ledger {
 }
 
 /** What the old item says about this request (also for a batch call's claim: docs/batches.md). */
+/** The answer's message for a key bound to something else (IDEMPOTENCY_KEY_REUSED), by the key's name on the route. */
+export function keyReusedMessage(keyName: 'Idempotency-Key' | 'ClientToken', endedAs?: string): string {
+  return endedAs
+    ? `This ${keyName} belongs to a batch call that ended ${endedAs} without placing a call; it stays bound to that `
+      + 'call until its record expires. Use a new key for a new call.'
+    : `This ${keyName} was already used for a different request; use a new key for a new call.`;
+}
+
+/** A batch call's final states without a call. */
+const ENDED_WITHOUT_CALL: readonly string[] = [
+  LEDGER.batchCallStatus.failed, LEDGER.batchCallStatus.expired, LEDGER.batchCallStatus.cancelled,
+];
+
 export function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
   const sameRequest = old[R.fingerprint]?.S === requestFingerprint;
+  const status = old[R.status]?.S ?? '';
+  if (ENDED_WITHOUT_CALL.includes(status)) return { kind: 'key-reused', endedAs: status };
   if (old[R.status]?.S === COMPLETED) {
     if (!sameRequest) return { kind: 'key-reused' };
     return { kind: 'replay', responseBody: old[R.responseBody]?.S ?? '', contactId: old[R.contactId]?.S ?? '' };

@@ -26,7 +26,7 @@ import {
   ApiError, failureResponse, header, readJsonBody, successBody, successResponse,
 } from './http';
 import { callerIdentity } from './identity';
-import { fingerprint, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
+import { fingerprint, keyReusedMessage, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
 import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { describeError, Logger, METRIC, RequestMetrics } from './observability';
@@ -183,8 +183,7 @@ async function placeCall(
         'A request with this Idempotency-Key is still being processed; retry after the indicated time.',
         [], outcome.retryAfterSeconds);
     case 'key-reused':
-      throw new ApiError('IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was already used for a different request; use a new key for a new call.');
+      throw new ApiError('IDEMPOTENCY_KEY_REUSED', keyReusedMessage('Idempotency-Key', outcome.endedAs));
     case 'claimed':
       break;
   }

@@ -12,7 +12,7 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { CallStatusView } from '../lambda/call-status';
-import { CallerAuthorization, OutboundCaller } from '../src';
+import { CallerAuthorization, CallingHours, OutboundCaller } from '../src';
 import { removeTestApps, testApp } from './support/cdk-test-app';
 import { ACCOUNT, OTHER_CONTACT_FLOW_ID, REGION, REQUIRED_PROPS } from './support/fixtures';
 import { BATCH, BATCH_CALL_STATES, ERROR_STATUS, HEADERS, ROUTE_ERRORS, ROUTES } from '../src/private/contract';
@@ -98,6 +98,7 @@ describe('the OpenAPI 3.1 document', () => {
     const codesAt = (status: string): string[] =>
       put.responses[status].content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
     for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      if (code === 'OUTSIDE_CALLING_HOURS') continue; // only with calling hours on this route: the next test
       expect([code, codesAt(String(status))]).toEqual([code, expect.arrayContaining([code])]);
     }
     // The template's gateway responses (IAM mode): each code at the status the template (or API Gateway) gives it.
@@ -121,6 +122,21 @@ describe('the OpenAPI 3.1 document', () => {
     const get = doc.paths['/contact/outbound-voice/{contactId}'].get;
     expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404', '429', '503']));
     expect(get.responses['415']).toBeUndefined();
+  });
+
+  test('OUTSIDE_CALLING_HOURS (403, with Retry-After) is listed only where the synchronous route enforces calling hours', () => {
+    const codes403 = (doc: any): string[] =>
+      doc.paths['/contact/outbound-voice'].put.responses['403'].content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
+    expect(codes403(synth().doc)).not.toContain('OUTSIDE_CALLING_HOURS');
+    expect(codes403(synth().doc)).toContain('FORBIDDEN');
+    expect(codes403(synth({ callingHours: CallingHours.usTelemarketing({ enforceOnSyncRoute: false }) }).doc))
+      .not.toContain('OUTSIDE_CALLING_HOURS');
+    const enforced = synth({ callingHours: CallingHours.usTelemarketing() }).doc;
+    expect(codes403(enforced)).toContain('OUTSIDE_CALLING_HOURS');
+    expect(enforced.paths['/contact/outbound-voice'].put.responses['403'].headers[HEADERS.retryAfter]).toBeDefined();
+    expect(validate(asDeployed(enforced))).toEqual({ valid: true });
+    // The package's generic document describes every configuration.
+    expect(codes403(packageOpenApiDocument())).toContain('OUTSIDE_CALLING_HOURS');
   });
 
   test('the construct\'s document carries its URL, its authorization mode and its defaults and allow-lists', () => {

@@ -82,7 +82,10 @@ export const BATCH = {
   defaultDialRatePerSecond: 1,
   /** The highest dial rate the dispatcher accepts (checked at synth and at cold start). */
   maxDialRatePerSecond: 1000,
-  /** API Gateway throttle of the batch routes (submit, status, cancel): each submission may carry 1,000 calls. */
+  /**
+   * Default API Gateway throttle of the batch submission (`batchCalls.submitThrottle`): each submission may carry
+   * 1,000 calls. The batch GET and DELETE take the status route's throttle, so that clients can poll (rest-api.ts).
+   */
   routeThrottle: { rateLimit: 1, burstLimit: 2 },
   /**
    * SQS DelaySeconds is at most 900: a longer wait (NotBefore, calling hours) is a chain of wake-ups,

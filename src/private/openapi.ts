@@ -22,6 +22,11 @@ export interface OpenApiOptions {
   readonly callStatus: boolean;
   /** Whether the batch routes exist. */
   readonly batchCalls?: boolean;
+  /**
+   * Whether the synchronous route refuses calls outside the calling hours (403 OUTSIDE_CALLING_HOURS): a
+   * deployment without a calling-hours policy on that route never answers it. The package's generic document lists it.
+   */
+  readonly callingHoursOnSyncRoute?: boolean;
   /** The stage's URL (the routes' paths follow it); a server with variables when omitted. */
   readonly serverUrl?: string;
   /** User pool ARNs, for the Cognito scheme's authorizer. */
@@ -122,11 +127,12 @@ const requestIdHeader = { $ref: '#/components/headers/RequestId' };
 const retryAfterHeader = { $ref: '#/components/headers/RetryAfter' };
 
 /** Each status an operation can answer → the error codes that can come with it (the handler's and API Gateway's). */
-function errorResponses(route: Route, modes: readonly AuthMode[]): Json {
+function errorResponses(route: Route, modes: readonly AuthMode[], options: Pick<OpenApiOptions, 'callingHoursOnSyncRoute'> = {}): Json {
   const byStatus = new Map<string, { codes: Set<string>; retryAfter: boolean; gateway: string[] }>();
   const entry = (status: string): { codes: Set<string>; retryAfter: boolean; gateway: string[] } =>
     byStatus.get(status) ?? byStatus.set(status, { codes: new Set(), retryAfter: false, gateway: [] }).get(status)!;
   for (const code of ROUTE_ERRORS[route]) {
+    if (code === 'OUTSIDE_CALLING_HOURS' && !options.callingHoursOnSyncRoute) continue;
     const e = entry(String(ERROR_STATUS[code]));
     e.codes.add(code);
     if (RETRY_AFTER_CODES.includes(code)) e.retryAfter = true;
@@ -226,7 +232,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
               },
             } : {}),
           },
-          ...errorResponses('placeCall', modes),
+          ...errorResponses('placeCall', modes, options),
         },
       },
     },
@@ -564,6 +570,6 @@ function envelope(success: boolean, key: 'data' | 'error', body: Json): Json {
 
 /** The document the npm package ships as openapi.json: every authorization mode, the status and batch routes, a server with variables. */
 export function packageOpenApiDocument(): Json {
-  return openApiDocument({ authModes: ['IAM', 'API_KEY', 'COGNITO'], callStatus: true, batchCalls: true });
+  return openApiDocument({ authModes: ['IAM', 'API_KEY', 'COGNITO'], callStatus: true, batchCalls: true, callingHoursOnSyncRoute: true });
 }
 

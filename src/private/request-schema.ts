@@ -20,6 +20,8 @@ export function outboundVoiceRequestSchema(): apigw.JsonSchema {
   const e164: apigw.JsonSchema = { type: STRING, pattern: PATTERNS.e164 };
   const fields: Record<RequestField, apigw.JsonSchema> = {
     DestinationPhoneNumber: e164,
+    // Minimum 0, not the contract's 1: an empty flow id reaches the handler, whose answer names the field and
+    // what to send (the model is never stricter than the handler: test/contract.test.ts).
     ContactFlowId: text({ min: 0, max: LIMITS.contactFlowId.max }),
     InstanceId: text(LIMITS.instanceId),
     QueueId: text(LIMITS.queueId),

@@ -285,6 +285,7 @@ export function openApiOptions(scope: Construct, api: apigw.IRestApi, resolved: 
     authModes: [resolved.authorization.mode],
     callStatus: resolved.callStatus,
     batchCalls: resolved.batchCalls !== undefined,
+    callingHoursOnSyncRoute: resolved.callingHours?.enforceOnSyncRoute ?? false,
     serverUrl: Fn.join('', [
       'https://', api.restApiId, '.execute-api.', stack.region, '.', stack.urlSuffix, '/', api.deploymentStage.stageName,
     ]),

@@ -83,6 +83,31 @@ describe('submitting a batch', () => {
   });
 });
 
+describe('a key whose batch call ended without a call', () => {
+  test('stays bound to it: 422 on both routes, with a message that says how it ended, and nothing is dialled', async () => {
+    const [call] = calls(1);
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const data = parse(await harness.submit({ Calls: [call], NotBefore: notBefore })).data;
+    expect((await harness.cancel(data.id)).statusCode).toBe(200);
+    expect(parse(await harness.status(data.id)).data.calls[0].state).toBe('CANCELLED');
+    const contacts = harness.sim.contacts.length;
+
+    // The same request on the synchronous route: not "a different request", but how the key's call ended.
+    const event = callEvent({ DestinationPhoneNumber: call.DestinationPhoneNumber }, { idempotencyKey: call.ClientToken as string });
+    const sync = await harness.handler(event, lambdaContext());
+    expect(sync.statusCode).toBe(422);
+    expect(parse(sync).error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', message: expect.stringContaining('ended CANCELLED') });
+    expect(parse(sync).error.message).not.toContain('different request');
+
+    // Submitted again in a new batch: refused the same way.
+    const again = parse(await harness.submit({ Calls: [call] })).data;
+    expect(again.calls[0]).toMatchObject({
+      result: 'refused', error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.stringContaining('ClientToken belongs to a batch call that ended CANCELLED') },
+    });
+    expect(harness.sim.contacts.length).toBe(contacts);
+  });
+});
+
 describe('bad input: a clear error in the envelope, nothing written', () => {
   const cases: Array<[string, () => unknown, string]> = [
     ['more than 1,000 calls', () => ({ Calls: calls(BATCH.calls.max + 1) }), 'Calls'],

@@ -6,7 +6,6 @@
  * Messages are only wake-ups: the ledger decides, so a repeated or late
  * message never dials a call twice.
  */
-import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
@@ -17,9 +16,10 @@ import { placedStatusAttributes } from './call-status';
 import { callingHoursVerdict } from './calling-hours';
 import { ConfigError, loadConfig } from './config';
 import { classifyConnectFailure, ConnectCaller } from './connect';
+import { lookupClient } from './contact-lookup';
 import { successBody } from './http';
 import { Ledger, LEDGER_CLIENT_CONFIG } from './ledger';
-import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
+import { lostCallSearch } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { describeError, Logger } from './observability';
 import { BATCH, ENV, LEDGER } from '../src/private/contract';
@@ -41,8 +41,6 @@ const MAX_UNKNOWN_ATTEMPTS = 5;
 const RESEND_WINDOW_MS = 5_000;
 /** Tries of the ledger write that records a placed call (each with the ledger client's own 3 attempts). */
 const RECORD_ATTEMPTS = 4;
-/** A search for an earlier attempt's call gets this long. */
-const LOOKUP_BUDGET_MS = 2_500;
 
 const config = loadConfig();
 if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch dispatcher');
@@ -55,12 +53,8 @@ const connect = new ConnectCaller({
   maxAttempts: 1,
   http: { connectionTimeout: 2_000, requestTimeout: DIAL_BUDGET_MS, throwOnRequestTimeout: true },
 });
-let lookupClient: ConnectClient | undefined;
-const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
-  ...awsClientConfig('Connect'),
-  maxAttempts: 1,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-});
+// The lost-call search after a takeover (lost-call.ts), with the lookups' client (contact-lookup.ts).
+const search = lostCallSearch(config, lookupClient());
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 const batches = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 const queue = new DispatchQueue(batchConfig.queueUrl, batchConfig.maxWakeUpSeconds);
@@ -181,36 +175,27 @@ async function dialCall(callMessage: CallMessage, slot: number, endMs: number, l
   }
   const claim = outcome.claim;
   const destination = maskPhoneNumber(claim.request.DestinationPhoneNumber);
-  const searchKey = config.contactSearchAttribute;
-  const digest = searchKey ? tokenDigest(claim.clientToken) : undefined;
 
   // 2b. A stale claim: an earlier attempt may have placed the call. Search first where possible.
   if (claim.takenOver) {
     log.warn('stale dial claim taken over: an earlier attempt may have placed the call', { destination });
-    if (searchKey && digest) {
-      const search = await findPlacedContact(connectLookup(), {
-        instanceId: config.policy.instanceId,
-        key: searchKey,
-        digest,
-        windowSeconds: config.idempotencyWindowSeconds,
-        nowMs: Date.now(),
-        budgetMs: LOOKUP_BUDGET_MS,
-      });
-      if (!search.ok) {
+    if (search) {
+      const searched = await search.find(claim.clientToken);
+      if (!searched.ok) {
         // Not knowing, never dial: the lease runs out and a later wake-up searches again.
         await queue.send(callMessage, claim.deadlineMs + 1_000);
         return;
       }
-      if (search.found) {
-        await record(claim, batchId, search.found.contactId, (search.found.initiatedAt ?? new Date()).toISOString(), log);
-        log.warn('lost call found by contact search; not dialled again', { contactId: search.found.contactId });
+      if (searched.found) {
+        await record(claim, batchId, searched.found.contactId, (searched.found.initiatedAt ?? new Date()).toISOString(), log);
+        log.warn('lost call found by contact search; not dialled again', { contactId: searched.found.contactId });
         return;
       }
     }
     // Re-sending the token finds the earlier call only while it is still going (it rings for at least 15 s):
     // a takeover later than that, or past NotAfter, does not dial again; whether the earlier attempt placed
     // the call stays unknown (FAILED, UPSTREAM_ERROR). The contact search, when on, has answered above.
-    const late = Date.now() - claim.staleSinceMs > RESEND_WINDOW_MS && !searchKey;
+    const late = Date.now() - claim.staleSinceMs > RESEND_WINDOW_MS && !search;
     if (late || Date.now() >= claim.notAfterMs) {
       log.warn('stale dial claim not dialled again: its outcome is unknown', { destination, late });
       await batches.finish(claim, LEDGER.batchCallStatus.failed, 'UPSTREAM_ERROR');
@@ -225,7 +210,7 @@ async function dialCall(callMessage: CallMessage, slot: number, endMs: number, l
   }
 
   // 3. The call, with the token derived at submission (the synchronous route's token for this key and request).
-  const request = searchKey && digest ? withSearchAttribute(claim.request, searchKey, digest) : claim.request;
+  const request = search ? search.tag(claim.request, claim.clientToken) : claim.request;
   let contactId: string;
   try {
     contactId = await connect.start(request, claim.clientToken, DIAL_BUDGET_MS);

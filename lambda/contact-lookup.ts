@@ -13,8 +13,27 @@
  * retried here. The status route then answers the last known status, flagged
  * as possibly stale, and a later request asks again (README, "Call status").
  */
-import { DescribeContactCommand, type ConnectClient, type Contact } from '@aws-sdk/client-connect';
+import { ConnectClient, DescribeContactCommand, type Contact } from '@aws-sdk/client-connect';
+import { awsClientConfig } from './aws-clients';
 import type { ContactEventEntry, ContactEventType, ContactObservation } from './call-status';
+
+/** Time given to one lookup: a DescribeContact here, or the lost-call search (lost-call.ts). */
+export const LOOKUP_BUDGET_MS = 2_500;
+
+/**
+ * The Connect client of lookups (status lookups, the lost-call search): one
+ * attempt, a short budget. A throttled lookup is not retried (that would spend
+ * more of Connect's quota); its caller answers without it. Made on first use,
+ * not at cold start: most containers only place calls and never need it.
+ */
+export function lookupClient(): () => ConnectClient {
+  let client: ConnectClient | undefined;
+  return () => client ??= new ConnectClient({
+    ...awsClientConfig('Connect'),
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+  });
+}
 
 export type LookupResult =
   | { readonly ok: true; readonly observation: ContactObservation }

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SearchContactsCommand, type ConnectClient } from '@aws-sdk/client-connect';
+import { LOOKUP_BUDGET_MS } from './contact-lookup';
 import { ApiError } from './http';
 import type { OutboundCallRequest } from './request';
 import { LIMITS } from '../src/private/contract';
@@ -85,4 +86,46 @@ export async function findPlacedContact(
     const name = (error as Error | undefined)?.name ?? 'Error';
     return { ok: false, throttled: ['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException'].includes(name), errorType: name };
   }
+}
+
+/**
+ * The contact search of one deployment, for both entries that dial (the
+ * synchronous route and the batch dispatcher): the attribute each call
+ * carries, and the search when a stale claim is taken over. `undefined` when
+ * `contactSearchAttribute` is off (lostCallSearch).
+ */
+export class LostCallSearch {
+  constructor(
+    /** The searchable contact attribute's key. */
+    readonly key: string,
+    private readonly settings: { readonly instanceId: string; readonly windowSeconds: number },
+    private readonly client: () => ConnectClient,
+  ) {}
+
+  /** The request a call is placed with: the digest of its token added as the attribute (withSearchAttribute). */
+  tag(request: OutboundCallRequest, clientToken: string): OutboundCallRequest {
+    return withSearchAttribute(request, this.key, tokenDigest(clientToken));
+  }
+
+  /** The call an earlier attempt placed with this token, if Connect has it (one attempt, LOOKUP_BUDGET_MS). */
+  find(clientToken: string, nowMs: number = Date.now()): Promise<SearchResult> {
+    return findPlacedContact(this.client(), {
+      instanceId: this.settings.instanceId,
+      key: this.key,
+      digest: tokenDigest(clientToken),
+      windowSeconds: this.settings.windowSeconds,
+      nowMs,
+      budgetMs: LOOKUP_BUDGET_MS,
+    });
+  }
+}
+
+/** The search of a handler's configuration; undefined when it has no `contactSearchAttribute`. */
+export function lostCallSearch(
+  config: { readonly contactSearchAttribute?: string; readonly policy: { readonly instanceId: string }; readonly idempotencyWindowSeconds: number },
+  client: () => ConnectClient,
+): LostCallSearch | undefined {
+  if (!config.contactSearchAttribute) return undefined;
+  return new LostCallSearch(config.contactSearchAttribute,
+    { instanceId: config.policy.instanceId, windowSeconds: config.idempotencyWindowSeconds }, client);
 }

@@ -11,7 +11,6 @@
  * Clients and configuration are made once per container, at cold start.
  */
 import { randomUUID } from 'node:crypto';
-import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
@@ -21,13 +20,13 @@ import {
 import { callingHoursVerdict, refusalOf } from './calling-hours';
 import { loadConfig } from './config';
 import { classifyConnectFailure, ConnectCaller, deriveClientToken } from './connect';
-import { describeCall } from './contact-lookup';
+import { describeCall, LOOKUP_BUDGET_MS, lookupClient } from './contact-lookup';
 import {
   ApiError, failureResponse, header, readJsonBody, successBody, successResponse,
 } from './http';
 import { callerIdentity } from './identity';
 import { fingerprint, keyReusedMessage, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
-import { findPlacedContact, tokenDigest, withSearchAttribute } from './lost-call';
+import { lostCallSearch } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { describeError, Logger, METRIC, RequestMetrics } from './observability';
 import { parsePhoneNumber } from './phone';
@@ -63,15 +62,9 @@ const connect = new ConnectCaller({
   maxAttempts: 4,
   http: { connectionTimeout: 2_000, requestTimeout: 8_000, throwOnRequestTimeout: true },
 });
-// Status lookups and the lost-call search: one attempt, a short budget. A throttled lookup is not retried
-// (that would spend more of Connect's quota); the answer is flagged stale instead. Made on first use, not at
-// cold start: most containers only place calls and never need it.
-let lookupClient: ConnectClient | undefined;
-const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
-  ...awsClientConfig('Connect'),
-  maxAttempts: 1,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-});
+// Status lookups and the lost-call search (contact-lookup.ts): a throttled lookup's answer is flagged stale.
+const connectLookup = lookupClient();
+const search = lostCallSearch(config, connectLookup);
 /**
  * The status route's 404: the call is found through an index that is updated
  * asynchronously on AWS, so a call placed a moment ago may not show yet
@@ -79,8 +72,6 @@ const connectLookup = (): ConnectClient => lookupClient ??= new ConnectClient({
  */
 const NOT_FOUND_MESSAGE = 'No call with this id was placed by this caller. A call placed less than a second ago may not be '
   + 'visible yet: if you have just placed it, retry in a second.';
-/** Time given to one DescribeContact on the status route. */
-const LOOKUP_BUDGET_MS = 2_500;
 const ledger = new Ledger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 
 /**
@@ -153,10 +144,8 @@ async function placeCall(
     }
   }
   const clientToken = deriveClientToken(caller, idempotencyKey, requestFingerprint);
-  const searchKey = config.contactSearchAttribute;
   // With the contact search on, the call carries a digest of its token, so it can be found without its id.
-  const digest = searchKey ? tokenDigest(clientToken) : undefined;
-  const callRequest = searchKey && digest ? withSearchAttribute(request, searchKey, digest) : request;
+  const callRequest = search ? search.tag(request, clientToken) : request;
 
   // 2. Claim the key. No claim, no call.
   const now = Date.now();
@@ -194,27 +183,20 @@ async function placeCall(
   // 2b. An earlier attempt of this request died or never heard back from Connect: it may have placed
   // the call. Re-sending the token finds that call only while it is still going; the search finds it after.
   if (outcome.takenOver) {
-    log.warn('stale claim taken over: an earlier attempt may have placed the call', { search: Boolean(searchKey) });
-    if (searchKey && digest) {
-      const search = await findPlacedContact(connectLookup(), {
-        instanceId: config.policy.instanceId,
-        key: searchKey,
-        digest,
-        windowSeconds: config.idempotencyWindowSeconds,
-        nowMs: Date.now(),
-        budgetMs: LOOKUP_BUDGET_MS,
-      });
-      if (!search.ok) {
+    log.warn('stale claim taken over: an earlier attempt may have placed the call', { search: Boolean(search) });
+    if (search) {
+      const searched = await search.find(clientToken);
+      if (!searched.ok) {
         // Not knowing, never dial: give the claim up so the next attempt searches again at once.
-        log.warn('contact search failed; no call placed', { errorType: search.errorType, throttled: search.throttled });
+        log.warn('contact search failed; no call placed', { errorType: searched.errorType, throttled: searched.throttled });
         await ledger.expire(claim).catch((error: unknown) => log.error('ledger expire failed', { error: describeError(error) }));
-        throw new ApiError(search.throttled ? 'RATE_LIMITED' : 'UPSTREAM_ERROR', search.throttled
+        throw new ApiError(searched.throttled ? 'RATE_LIMITED' : 'UPSTREAM_ERROR', searched.throttled
           ? 'Amazon Connect\'s rate limit was reached while checking for an earlier attempt of this call; retry after the indicated time.'
           : 'Amazon Connect could not be asked whether an earlier attempt placed this call, so none was placed. Retry with the same Idempotency-Key.',
         [], 1);
       }
-      if (search.found) {
-        const found = search.found;
+      if (searched.found) {
+        const found = searched.found;
         const createdAt = (found.initiatedAt ?? new Date()).toISOString();
         const responseBody = await record(found.contactId, createdAt);
         metrics.add(METRIC.lostCallsFound, 1);

@@ -108,6 +108,31 @@ describe('a key whose batch call ended without a call', () => {
   });
 });
 
+describe('a dispatch queue that cannot be reached', () => {
+  test('502 UPSTREAM_ERROR with Retry-After, every claim and the batch item removed; the same calls are accepted later', async () => {
+    const body = { Calls: calls(3) };
+    const before = await itemCount();
+    // The batch API function as deployed, but its queue URL names a queue ElasticMQ does not have.
+    const goodUrl = harness.env[ENV.batchQueueUrl]!;
+    const broken = loadBundle({ ...harness.env, [ENV.batchQueueUrl]: `${goodUrl}-missing` }, BATCH_API_BUNDLE);
+    process.env[ENV.batchQueueUrl] = goodUrl;
+    const event = proxyEvent({
+      method: 'POST', path: ROUTES.batches, resource: ROUTES.batches,
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const result = await broken(event, lambdaContext());
+    expect(result.statusCode).toBe(502);
+    expect(parse(result).error).toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringContaining('no call of the batch was queued') });
+    expect(result.headers?.['Retry-After'] ?? result.headers?.['retry-after']).toBe('5');
+    // Nothing half-written: no claim, no batch item.
+    expect(await itemCount()).toBe(before);
+    // The keys are free: the same calls, submitted again to the working queue, are accepted (not 409, not replays).
+    const data = parse(await harness.submit(body)).data;
+    expect(data.calls.map((call: any) => call.result)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(data.calls.some((call: any) => call.replayed)).toBe(false);
+  });
+});
+
 describe('bad input: a clear error in the envelope, nothing written', () => {
   const cases: Array<[string, () => unknown, string]> = [
     ['more than 1,000 calls', () => ({ Calls: calls(BATCH.calls.max + 1) }), 'Calls'],

@@ -117,8 +117,11 @@ describe('a dispatch queue that cannot be reached', () => {
     const broken = loadBundle({ ...harness.env, [ENV.batchQueueUrl]: `${goodUrl}-missing` }, BATCH_API_BUNDLE);
     process.env[ENV.batchQueueUrl] = goodUrl;
     const event = proxyEvent({
-      method: 'POST', path: ROUTES.batches, resource: ROUTES.batches,
-      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST',
+      path: ROUTES.batches,
+      resource: ROUTES.batches,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
     });
     const result = await broken(event, lambdaContext());
     expect(result.statusCode).toBe(502);

@@ -9,41 +9,32 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { answerApiRequest } from './api-entry';
 import { dynamoDbClientConfig } from './aws-clients';
 import { BatchLedger } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
 import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import { ConfigError, loadConfig } from './config';
-import { ApiError, failureResponse } from './http';
-import { callerIdentity } from './identity';
+import { ApiError } from './http';
 import { LEDGER_CLIENT_CONFIG } from './ledger';
-import { Logger, RequestMetrics } from './observability';
+import { Logger } from './observability';
 import { ENV, ROUTES } from '../src/private/contract';
 
 const config = loadConfig();
 if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch API');
-const logger = new Logger({ service: 'batch-api' });
+const entry = { logger: new Logger({ service: 'batch-api' }), metricsNamespace: config.metricsNamespace, authMode: config.authMode };
 const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
 const batchLedger = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 const dispatchQueue = new DispatchQueue(config.batch.queueUrl, config.batch.maxWakeUpSeconds);
 
 type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName'>;
 
-export async function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
-  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-  const metrics = new RequestMetrics(config.metricsNamespace, context.functionName);
-  let log = logger.child({ requestId });
-  try {
-    const caller = callerIdentity(event, config.authMode);
-    log = log.child({ caller });
+export function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
+  return answerApiRequest(event, context, entry, ({ caller, requestId, log }) => {
     const ctx = { ledger: batchLedger, queue: dispatchQueue, policy: config.policy, log };
-    if (event.resource === ROUTES.batches && event.httpMethod === 'POST') return await submitBatch(event, caller, requestId, ctx);
-    if (event.resource === ROUTES.batch && event.httpMethod === 'GET') return await batchStatus(event, caller, requestId, ctx);
-    if (event.resource === ROUTES.batch && event.httpMethod === 'DELETE') return await cancelBatch(event, caller, requestId, ctx);
+    if (event.resource === ROUTES.batches && event.httpMethod === 'POST') return submitBatch(event, caller, requestId, ctx);
+    if (event.resource === ROUTES.batch && event.httpMethod === 'GET') return batchStatus(event, caller, requestId, ctx);
+    if (event.resource === ROUTES.batch && event.httpMethod === 'DELETE') return cancelBatch(event, caller, requestId, ctx);
     throw new ApiError('RESOURCE_NOT_FOUND', 'No such route.');
-  } catch (error) {
-    return failureResponse(error, requestId, metrics, log);
-  } finally {
-    metrics.flush();
-  }
+  });
 }

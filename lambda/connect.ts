@@ -27,8 +27,8 @@ export function deriveClientToken(caller: string, idempotencyKey: string, reques
 }
 
 /** An error like the one the SDK throws for an aborted request: an unknown outcome (classifyConnectFailure). */
-function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('Request aborted'), { name: 'AbortError', cause: signal.reason as unknown });
+function abortError(reason: unknown): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError', cause: reason });
 }
 
 /** The ClientToken of a StartOutboundVoiceContact request body (JSON, as a string or bytes), if there is one. */
@@ -63,7 +63,7 @@ class BudgetedRequestHandler {
     const token = clientTokenOf(request.body);
     const signal = token === undefined ? undefined : this.budgetOf(token);
     if (!signal || signal.aborted) {
-      return Promise.reject(abortError(signal ?? AbortSignal.abort(new Error('the call this attempt belongs to has ended'))));
+      return Promise.reject(abortError(signal ? signal.reason : new Error('the call this attempt belongs to has ended')));
     }
     return this.inner.handle(request, { ...options, abortSignal: signal } as HttpHandlerOptions);
   }
@@ -122,7 +122,7 @@ export class ConnectCaller {
     let onAbort: (() => void) | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => reject(abortError(signal));
+        onAbort = () => reject(abortError(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
       });
       return contactIdOf(await Promise.race([this.client.send(command), aborted]));

@@ -130,7 +130,6 @@ export function errorResponse(error: ApiError, requestId: string): APIGatewayPro
   };
 }
 
-/** A bug: never a stack trace or an internal message on the wire. */
 /**
  * What an API entry answers when its route throws: an ApiError in the envelope, counted in Rejections
  * (by Code); anything else is a bug, logged and answered 500 INTERNAL_ERROR without detail.
@@ -146,6 +145,7 @@ export function failureResponse(error: unknown, requestId: string, metrics: Requ
   return internalError(requestId);
 }
 
+/** A bug: never a stack trace or an internal message on the wire. */
 export function internalError(requestId: string): APIGatewayProxyResult {
   return errorResponse(
     new ApiError('INTERNAL_ERROR', `An internal error occurred. Quote request id ${requestId} when you report it.`),

@@ -259,7 +259,6 @@ export class Ledger {
   }
 }
 
-/** What the old item says about this request (also for a batch call's claim: docs/batches.md). */
 /** The answer's message for a key bound to something else (IDEMPOTENCY_KEY_REUSED), by the key's name on the route. */
 export function keyReusedMessage(keyName: 'Idempotency-Key' | 'ClientToken', endedAs?: string): string {
   return endedAs
@@ -273,11 +272,12 @@ const ENDED_WITHOUT_CALL: readonly string[] = [
   LEDGER.batchCallStatus.failed, LEDGER.batchCallStatus.expired, LEDGER.batchCallStatus.cancelled,
 ];
 
+/** What the old item says about this request (also for a batch call's claim: docs/batches.md). */
 export function decide(old: Record<string, AttributeValue>, requestFingerprint: string, nowMs: number): ClaimOutcome {
   const sameRequest = old[R.fingerprint]?.S === requestFingerprint;
   const status = old[R.status]?.S ?? '';
   if (ENDED_WITHOUT_CALL.includes(status)) return { kind: 'key-reused', endedAs: status };
-  if (old[R.status]?.S === COMPLETED) {
+  if (status === COMPLETED) {
     if (!sameRequest) return { kind: 'key-reused' };
     return { kind: 'replay', responseBody: old[R.responseBody]?.S ?? '', contactId: old[R.contactId]?.S ?? '' };
   }

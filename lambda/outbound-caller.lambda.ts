@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { answerApiRequest } from './api-entry';
 import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
 import {
   claimLookup, placedStatusAttributes, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
@@ -22,13 +23,12 @@ import { loadConfig } from './config';
 import { classifyConnectFailure, ConnectCaller, deriveClientToken } from './connect';
 import { describeCall, LOOKUP_BUDGET_MS, lookupClient } from './contact-lookup';
 import {
-  ApiError, failureResponse, header, readJsonBody, successBody, successResponse,
+  ApiError, header, readJsonBody, successBody, successResponse,
 } from './http';
-import { callerIdentity } from './identity';
 import { fingerprint, keyReusedMessage, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
 import { lostCallSearch } from './lost-call';
 import { maskPhoneNumber } from './masking';
-import { describeError, Logger, METRIC, RequestMetrics } from './observability';
+import { describeError, Logger, METRIC, type RequestMetrics } from './observability';
 import { parsePhoneNumber } from './phone';
 import { checkRequest } from './request';
 import { PATTERNS } from '../src/private/contract';
@@ -50,7 +50,7 @@ const RECORD_RESERVE_MS = 1_500;
 const TAKEOVER_AFTER_MS = 10_000;
 
 const config = loadConfig();
-const logger = new Logger({ service: 'outbound-caller' });
+const entry = { logger: new Logger({ service: 'outbound-caller' }), metricsNamespace: config.metricsNamespace, authMode: config.authMode };
 // Standard clients, configured explicitly from the environment (aws-clients.ts):
 // AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_CONNECT point them elsewhere
 // (DynamoDB Local, the simulator). A hung attempt is abandoned and retried (the
@@ -88,20 +88,10 @@ fingerprint({ DestinationPhoneNumber: WARM_UP_NUMBER });
 
 type HandlerContext = Pick<Context, 'awsRequestId' | 'functionName' | 'getRemainingTimeInMillis'>;
 
-export async function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
-  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-  const metrics = new RequestMetrics(config.metricsNamespace, context.functionName);
-  let log = logger.child({ requestId });
-  try {
-    const caller = callerIdentity(event, config.authMode);
-    log = log.child({ caller });
-    if (event.httpMethod === 'GET') return await callStatus(event, caller, requestId, log);
-    return await placeCall(event, context, caller, requestId, metrics, log);
-  } catch (error) {
-    return failureResponse(error, requestId, metrics, log);
-  } finally {
-    metrics.flush();
-  }
+export function handler(event: APIGatewayProxyEvent, context: HandlerContext): Promise<APIGatewayProxyResult> {
+  return answerApiRequest(event, context, entry, ({ caller, requestId, metrics, log }) => (event.httpMethod === 'GET'
+    ? callStatus(event, caller, requestId, log)
+    : placeCall(event, context, caller, requestId, metrics, log)));
 }
 
 async function placeCall(

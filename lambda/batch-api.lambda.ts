@@ -7,23 +7,21 @@
  *
  * Clients and configuration are made once per container, at cold start.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { answerApiRequest } from './api-entry';
-import { dynamoDbClientConfig } from './aws-clients';
 import { BatchLedger } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
 import { batchStatus, cancelBatch, submitBatch } from './batch-routes';
 import { ConfigError, loadConfig } from './config';
 import { ApiError } from './http';
-import { LEDGER_CLIENT_CONFIG } from './ledger';
+import { ledgerClient } from './ledger';
 import { Logger } from './observability';
 import { ENV, ROUTES } from '../src/private/contract';
 
 const config = loadConfig();
 if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch API');
 const entry = { logger: new Logger({ service: 'batch-api' }), metricsNamespace: config.metricsNamespace, authMode: config.authMode };
-const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+const dynamodb = ledgerClient();
 const batchLedger = new BatchLedger(dynamodb, config.tableName, config.idempotencyWindowSeconds);
 const dispatchQueue = new DispatchQueue(config.batch.queueUrl, config.batch.maxWakeUpSeconds);
 

@@ -6,9 +6,8 @@
  * Messages are only wake-ups: the ledger decides, so a repeated or late
  * message never dials a call twice.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
+import { awsClientConfig } from './aws-clients';
 import { parseDispatchMessage, type DispatchMessage } from './batch';
 import { BatchLedger, type DialClaim } from './batch-ledger';
 import { DispatchQueue } from './batch-queue';
@@ -18,7 +17,7 @@ import { ConfigError, loadConfig } from './config';
 import { classifyConnectFailure, ConnectCaller } from './connect';
 import { lookupClient } from './contact-lookup';
 import { successBody } from './http';
-import { Ledger, LEDGER_CLIENT_CONFIG } from './ledger';
+import { Ledger, ledgerClient } from './ledger';
 import { lostCallSearch } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { describeError, Logger } from './observability';
@@ -46,7 +45,7 @@ const config = loadConfig();
 if (!config.batch) throw new ConfigError([`${ENV.batchQueueUrl} is required`], 'batch dispatcher');
 const batchConfig = config.batch;
 const logger = new Logger({ service: 'batch-dispatcher' });
-const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+const dynamodb = ledgerClient();
 // One attempt per dial: a LimitExceeded is re-queued after a backoff, not retried here (pacing stays honest).
 const connect = new ConnectCaller({
   ...awsClientConfig('Connect'),

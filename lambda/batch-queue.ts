@@ -4,7 +4,7 @@
  * wait is re-queued by the dispatcher with the time still left).
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientConfig } from './aws-clients';
+import { awsClientConfig, withoutSdkLogger } from './aws-clients';
 import { wakeUpDelaySeconds, type DispatchMessage } from './batch';
 
 /** The queue could not be written: nothing was queued. */
@@ -20,13 +20,13 @@ export class DispatchQueue {
 
   constructor(private readonly queueUrl: string, private readonly maxWakeUpSeconds?: number) {}
 
-  /** Made on first use: most API calls never touch the queue. */
-  private sqs(): SQSClient {
-    return this.client ??= new SQSClient({
+  /** The queue's SQS client, made on first use: most API calls never touch the queue. */
+  sqs(): SQSClient {
+    return this.client ??= withoutSdkLogger(new SQSClient({
       ...awsClientConfig('SQS'),
       maxAttempts: 3,
       requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-    });
+    }));
   }
 
   /** One message, to be received at `atMs` (or the end of the longest delay SQS allows). */

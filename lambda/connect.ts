@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ConnectClient, StartOutboundVoiceContactCommand, type ConnectClientConfig } from '@aws-sdk/client-connect';
 import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions } from '@smithy/types';
+import { withoutSdkLogger } from './aws-clients';
 import { ApiError } from './http';
 import type { OutboundCallRequest } from './request';
 
@@ -29,6 +30,11 @@ export function deriveClientToken(caller: string, idempotencyKey: string, reques
 /** An error like the one the SDK throws for an aborted request: an unknown outcome (classifyConnectFailure). */
 function abortError(reason: unknown): Error {
   return Object.assign(new Error('Request aborted'), { name: 'AbortError', cause: reason });
+}
+
+/** The reason of a budget that ran out: what AbortSignal.timeout() gives. */
+function budgetExpired(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
 
 /** The ClientToken of a StartOutboundVoiceContact request body (JSON, as a string or bytes), if there is one. */
@@ -108,27 +114,33 @@ export class ConnectCaller {
   constructor(config: ConnectClientConfig & { readonly http: NodeHttpHandlerOptions }) {
     const { http, ...clientConfig } = config;
     const requestHandler = new BudgetedRequestHandler(new NodeHttpHandler(http), (token) => this.budgets.get(token));
-    this.client = new ConnectClient({ ...clientConfig, requestHandler });
+    this.client = withoutSdkLogger(new ConnectClient({ ...clientConfig, requestHandler }));
   }
 
   /** Places the call; rejects with an AbortError once `budgetMs` has passed. */
   async start(request: OutboundCallRequest, clientToken: string, budgetMs: number): Promise<string> {
-    const signal = AbortSignal.timeout(Math.max(1, budgetMs));
+    // Not AbortSignal.timeout(): its timer, and with it the signal and every listener the SDK added to it
+    // (which hold the request), would live for the whole budget after the call has returned.
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(budgetExpired()), Math.max(1, budgetMs));
+    const signal = budget.signal;
     const command = new StartOutboundVoiceContactCommand({ ...request, ClientToken: clientToken });
+    let onAbort: (() => void) | undefined;
     // The same token twice at once in this process (a retry taking a stale claim over while the first attempt
     // still runs): the second carries its own signal.
-    if (this.budgets.has(clientToken)) return contactIdOf(await this.client.send(command, { abortSignal: signal }));
-    this.budgets.set(clientToken, signal);
-    let onAbort: (() => void) | undefined;
+    const shared = this.budgets.has(clientToken);
     try {
+      if (shared) return contactIdOf(await this.client.send(command, { abortSignal: signal }));
+      this.budgets.set(clientToken, signal);
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => reject(abortError(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
       });
       return contactIdOf(await Promise.race([this.client.send(command), aborted]));
     } finally {
+      clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
-      this.budgets.delete(clientToken);
+      if (!shared) this.budgets.delete(clientToken);
     }
   }
 }

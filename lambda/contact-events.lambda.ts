@@ -8,12 +8,10 @@
  * milliseconds) is retried while it is young: the function throws, and the
  * asynchronous invocation is retried, then sent to the dead-letter queue.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { dynamoDbClientConfig } from './aws-clients';
 import { applyContactEvent, parseContactEvent } from './call-status';
 import { loadStatusFunctionConfig } from './config';
-import { LEDGER_CLIENT_CONFIG } from './ledger';
+import { ledgerClient } from './ledger';
 import { Logger, METRIC, RequestMetrics } from './observability';
 
 /** How long an event for a not-yet-recorded contact is worth retrying. */
@@ -21,7 +19,7 @@ const YOUNG_EVENT_MS = 60_000;
 
 const { instanceId, tableName, metricsNamespace } = loadStatusFunctionConfig();
 const logger = new Logger({ service: 'outbound-caller-contact-events' });
-const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+const dynamodb = ledgerClient();
 
 /** Thrown to have the event redelivered: the call it belongs to may not be recorded yet. */
 export class NotRecordedYetError extends Error {

@@ -14,7 +14,7 @@
  * as possibly stale, and a later request asks again (README, "Call status").
  */
 import { ConnectClient, DescribeContactCommand, type Contact } from '@aws-sdk/client-connect';
-import { awsClientConfig } from './aws-clients';
+import { awsClientConfig, withoutSdkLogger } from './aws-clients';
 import type { ContactEventEntry, ContactEventType, ContactObservation } from './call-status';
 
 /** Time given to one lookup: a DescribeContact here, or the lost-call search (lost-call.ts). */
@@ -28,11 +28,11 @@ export const LOOKUP_BUDGET_MS = 2_500;
  */
 export function lookupClient(): () => ConnectClient {
   let client: ConnectClient | undefined;
-  return () => client ??= new ConnectClient({
+  return () => client ??= withoutSdkLogger(new ConnectClient({
     ...awsClientConfig('Connect'),
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-  });
+  }));
 }
 
 export type LookupResult =

@@ -21,10 +21,11 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  DynamoDBClient,
   type AttributeValue,
-  type DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClientConfig, withoutSdkLogger } from './aws-clients';
 import { LEDGER } from '../src/private/contract';
 
 /** Attribute names of an idempotency record (the shared contract). */
@@ -38,10 +39,15 @@ const COMPLETED = LEDGER.recordStatus.completed;
  * abandoned after 3 s and retried (the SDK only warns on a request timeout
  * unless told to throw), 3 attempts in all.
  */
-export const LEDGER_CLIENT_CONFIG: DynamoDBClientConfig = {
+const LEDGER_CLIENT_CONFIG: DynamoDBClientConfig = {
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
 };
+
+/** The DynamoDB client of a handler: configured from the environment (aws-clients.ts), LEDGER_CLIENT_CONFIG, no SDK logger. */
+export function ledgerClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+  return withoutSdkLogger(new DynamoDBClient({ ...dynamoDbClientConfig(env), ...LEDGER_CLIENT_CONFIG }));
+}
 
 export type ItemStatus = typeof IN_PROGRESS | typeof COMPLETED;
 

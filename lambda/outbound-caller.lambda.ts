@@ -11,10 +11,9 @@
  * Clients and configuration are made once per container, at cold start.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { answerApiRequest } from './api-entry';
-import { awsClientConfig, dynamoDbClientConfig } from './aws-clients';
+import { awsClientConfig } from './aws-clients';
 import {
   claimLookup, placedStatusAttributes, readCallStatus, recordLookup, recordLookupFailure, type CallStatusView, type StoredCallStatus,
 } from './call-status';
@@ -25,7 +24,7 @@ import { describeCall, LOOKUP_BUDGET_MS, lookupClient } from './contact-lookup';
 import {
   ApiError, header, readJsonBody, successBody, successResponse,
 } from './http';
-import { fingerprint, keyReusedMessage, Ledger, LEDGER_CLIENT_CONFIG, LedgerUnavailableError, type Claim } from './ledger';
+import { fingerprint, keyReusedMessage, Ledger, ledgerClient, LedgerUnavailableError, type Claim } from './ledger';
 import { lostCallSearch } from './lost-call';
 import { maskPhoneNumber } from './masking';
 import { describeError, Logger, METRIC, type RequestMetrics } from './observability';
@@ -56,7 +55,7 @@ const entry = { logger: new Logger({ service: 'outbound-caller' }), metricsNames
 // (DynamoDB Local, the simulator). A hung attempt is abandoned and retried (the
 // SDK only warns on a request timeout unless told to throw); each call's budget
 // (ConnectCaller, connect.ts) bounds the whole call.
-const dynamodb = new DynamoDBClient({ ...dynamoDbClientConfig(), ...LEDGER_CLIENT_CONFIG });
+const dynamodb = ledgerClient();
 const connect = new ConnectCaller({
   ...awsClientConfig('Connect'),
   maxAttempts: 4,

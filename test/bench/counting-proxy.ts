@@ -2,8 +2,10 @@
  * A counting HTTP proxy on 127.0.0.1 in front of DynamoDB Local: the replay
  * check counts the round trips a handler makes, by operation
  * (`X-Amz-Target`, e.g. DynamoDB_20120810.PutItem), without touching the
- * handler. Requests are passed on unchanged (the SigV4 signature covers the
- * Host header, which DynamoDB Local does not check).
+ * handler, and how long DynamoDB Local took over them (from the last byte of
+ * the request passed on to the last byte of its answer). Requests are passed
+ * on unchanged (the SigV4 signature covers the Host header, which DynamoDB
+ * Local does not check).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,8 @@ export class CountingProxy {
 
   /** Operation → number of requests seen. */
   readonly counts = new Map<string, number>();
+  /** Operation → milliseconds DynamoDB Local took over each request, in order. */
+  readonly serverMs = new Map<string, number[]>();
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true });
 
@@ -36,8 +40,16 @@ export class CountingProxy {
         agent: this.agent,
       }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on('end', () => {
+          const ms = Number(process.hrtime.bigint() - sent) / 1e6;
+          const times = this.serverMs.get(operation) ?? [];
+          times.push(ms);
+          this.serverMs.set(operation, times);
+        });
         answer.pipe(res);
       });
+      let sent = process.hrtime.bigint();
+      upstream.on('finish', () => { sent = process.hrtime.bigint(); });
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
@@ -57,6 +69,26 @@ export class CountingProxy {
 
   snapshot(): Map<string, number> {
     return new Map(this.counts);
+  }
+
+  /** How many requests of each operation have been timed, for `serverMsSince`. */
+  serverSnapshot(): Map<string, number> {
+    return new Map([...this.serverMs].map(([operation, times]) => [operation, times.length]));
+  }
+
+  /**
+   * DynamoDB Local's time over the requests since `before`, per request of
+   * the batch: the median time of each operation, times how many of it the
+   * batch made per request, summed (a median: DynamoDB Local's JVM pauses
+   * now and then, and one pause would move a mean of 40 requests).
+   */
+  serverMsSince(before: Map<string, number>, requests: number): number {
+    let sum = 0;
+    for (const [operation, times] of this.serverMs) {
+      const since = times.slice(before.get(operation) ?? 0).sort((a, b) => a - b);
+      if (since.length > 0) sum += since[Math.floor(since.length / 2)] * (since.length / requests);
+    }
+    return sum;
   }
 
   /** Requests by operation since `before`. */

@@ -7,9 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig, configuredEndpoint, dynamoDbClientConfig } from '../../lambda/aws-clients';
+import { awsClientConfig, configuredEndpoint, dynamoDbClientConfig, SDK_LOGGER_MIDDLEWARE, withoutSdkLogger } from '../../lambda/aws-clients';
+import { DispatchQueue } from '../../lambda/batch-queue';
+import { ConnectCaller } from '../../lambda/connect';
+import { lookupClient } from '../../lambda/contact-lookup';
 import { lambdaCredentials } from '../../lambda/credentials';
-import { Ledger } from '../../lambda/ledger';
+import { Ledger, ledgerClient } from '../../lambda/ledger';
 import { createLedgerTable } from '../local/dynamodb-local';
 
 const REGION = { AWS_REGION: 'eu-west-1' };
@@ -96,6 +99,57 @@ describe('the environment is honoured', () => {
   test('DynamoDB refuses an unknown account-id endpoint mode', () => {
     expect(() => dynamoDbClientConfig({ ...REGION, AWS_ACCOUNT_ID_ENDPOINT_MODE: 'sometimes' }, credentials))
       .toThrow(/AWS_ACCOUNT_ID_ENDPOINT_MODE must be one of disabled, preferred, required, got "sometimes"/);
+  });
+});
+
+/**
+ * The SDK's logger middleware is taken out of every handler client: with no
+ * logger given, it would only filter each call's input and output for a
+ * logger that drops them (README, "Performance").
+ */
+describe('no SDK logger middleware', () => {
+  const stackOf = (client: { middlewareStack: { identify(): string[] } }): string[] => client.middlewareStack.identify();
+  const env = { ...REGION, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+  const saved = { ...process.env };
+  afterEach(() => { process.env = { ...saved }; });
+
+  test('control: a client as the SDK makes it has the middleware, under the name removed here', () => {
+    const client = new DynamoDBClient({ region: 'eu-west-1', credentials });
+    expect(stackOf(client)).toContain(`${SDK_LOGGER_MIDDLEWARE} - initialize`);
+    expect(stackOf(withoutSdkLogger(client))).not.toContain(`${SDK_LOGGER_MIDDLEWARE} - initialize`);
+    // The rest of the stack is untouched.
+    expect(stackOf(client)).toEqual(stackOf(new DynamoDBClient({ region: 'eu-west-1', credentials }))
+      .filter((entry) => !entry.startsWith(`${SDK_LOGGER_MIDDLEWARE} `)));
+  });
+
+  test('every client the handlers make: ledger (DynamoDB), Connect calls, Connect lookups, the dispatch queue (SQS)', () => {
+    Object.assign(process.env, env);
+    const clients = {
+      ledger: ledgerClient(env),
+      connect: new ConnectCaller({ ...awsClientConfig('Connect', env, credentials), http: {} }).client,
+      lookups: lookupClient()(),
+      queue: new DispatchQueue('http://127.0.0.1:1/queue').sqs(),
+    };
+    for (const [name, client] of Object.entries(clients)) {
+      expect({ name, stack: stackOf(client).join(', ') }).toEqual({ name, stack: expect.stringContaining('serializerMiddleware') });
+      expect({ name, stack: stackOf(client).join(', ') }).toEqual({ name, stack: expect.not.stringContaining(SDK_LOGGER_MIDDLEWARE) });
+      client.destroy();
+    }
+  });
+
+  test('a failed call still arrives whole: the claim of a completed key is answered as a replay from DynamoDB Local', async () => {
+    const ddbEndpoint = process.env.DYNAMODB_LOCAL_ENDPOINT!;
+    const tableName = `ledger-nolog-${process.pid}-${Date.now()}`;
+    await createLedgerTable(ddbEndpoint, tableName);
+    const client = ledgerClient({ ...env, AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint });
+    const ledger = new Ledger(client, tableName, 3600);
+    const request = { caller: 'c', idempotencyKey: 'k', fingerprint: 'fp', deadlineMs: Date.now() + 10_000 };
+    const first = await ledger.claim(request);
+    if (first.kind !== 'claimed') throw new Error('setup: not claimed');
+    await ledger.complete(first.claim, 'contact-1', new Date().toISOString(), 'body-1');
+    // The conditional put fails (ConditionalCheckFailedException carrying the old item): decided as a replay.
+    await expect(ledger.claim(request)).resolves.toEqual({ kind: 'replay', responseBody: 'body-1', contactId: 'contact-1' });
+    client.destroy();
   });
 });
 

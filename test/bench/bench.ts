@@ -28,7 +28,7 @@ import {
   BUILD_TIME_CHANGE, buildBundle, buildWithoutPhoneMetadata, bytesOf, readMetafile, REPO_ROOT, shippedEsbuildFlags,
   type BundleBytes, type MetafileBreakdown,
 } from './bundles';
-import { CountingProxy } from './counting-proxy';
+import { CountingProxy, type ProxyDelta } from './counting-proxy';
 import { selfTimeByPackage } from './profile-summary';
 import { ratio, summarize, type Ratio, type Summary } from './stats';
 import type { SynthResult } from './synth';
@@ -459,14 +459,14 @@ interface ReplayFigures {
 async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimulator, runId: string): Promise<ReplayFigures> {
   const n = stage.options.replayCheck;
   const figures: ReplayFigures = { n, firstCall: {}, replay: {}, problems: [] };
-  const perRequest = (operations: Map<string, number>, connect: number, dynamodbMs: number): RoundTrips => {
+  const perRequest = ({ operations, dynamodbMsPerRequest }: ProxyDelta, connect: number): RoundTrips => {
     const dynamodbOperations: Record<string, number> = {};
     let dynamodb = 0;
     for (const [operation, count] of operations) {
       dynamodbOperations[operation] = count / n;
       dynamodb += count;
     }
-    return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n, dynamodbMs };
+    return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n, dynamodbMs: dynamodbMsPerRequest };
   };
   for (const variant of IDEMPOTENT) {
     const env = childEnv(variant, stage.tmp, proxy.url, sim.url);
@@ -476,15 +476,13 @@ async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimul
       await worker.batch({ kind: 'first', keys: [`${runId}-check-${variant}-warmup`] });
       const keys = Array.from({ length: n }, (_, i) => `${runId}-check-${variant}-${i}`);
       let before = proxy.snapshot();
-      let serverBefore = proxy.serverSnapshot();
       let connectBefore = sim.requests.length;
       const first = await worker.batch({ kind: 'first', keys });
-      figures.firstCall[variant] = perRequest(proxy.since(before), sim.requests.length - connectBefore, proxy.serverMsSince(serverBefore, n));
+      figures.firstCall[variant] = perRequest(proxy.since(before, n), sim.requests.length - connectBefore);
       before = proxy.snapshot();
-      serverBefore = proxy.serverSnapshot();
       connectBefore = sim.requests.length;
       const replay = await worker.batch({ kind: 'replay', keys });
-      figures.replay[variant] = perRequest(proxy.since(before), sim.requests.length - connectBefore, proxy.serverMsSince(serverBefore, n));
+      figures.replay[variant] = perRequest(proxy.since(before, n), sim.requests.length - connectBefore);
       figures.problems.push(...first.problems, ...replay.problems);
     } finally {
       await worker.stop();

@@ -9,6 +9,26 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { summarize } from './stats';
+
+/** A position in what the proxy has seen (`snapshot`), to measure a batch of requests from (`since`). */
+export interface ProxySnapshot {
+  /** Requests seen, by operation. */
+  readonly counts: ReadonlyMap<string, number>;
+  /** Requests timed (answered), by operation. */
+  readonly timed: ReadonlyMap<string, number>;
+}
+
+/** What the requests since a snapshot made: round trips by operation, and DynamoDB Local's time per request. */
+export interface ProxyDelta {
+  readonly operations: Map<string, number>;
+  /**
+   * The median time of each operation, times how many of it the batch made
+   * per request, summed (a median: DynamoDB Local's JVM pauses now and then,
+   * and one pause would move a mean of 40 requests).
+   */
+  readonly dynamodbMsPerRequest: number;
+}
 
 export class CountingProxy {
   static async start(target: string): Promise<CountingProxy> {
@@ -67,38 +87,26 @@ export class CountingProxy {
     return sum;
   }
 
-  snapshot(): Map<string, number> {
-    return new Map(this.counts);
+  snapshot(): ProxySnapshot {
+    return {
+      counts: new Map(this.counts),
+      timed: new Map([...this.serverMs].map(([operation, times]) => [operation, times.length])),
+    };
   }
 
-  /** How many requests of each operation have been timed, for `serverMsSince`. */
-  serverSnapshot(): Map<string, number> {
-    return new Map([...this.serverMs].map(([operation, times]) => [operation, times.length]));
-  }
-
-  /**
-   * DynamoDB Local's time over the requests since `before`, per request of
-   * the batch: the median time of each operation, times how many of it the
-   * batch made per request, summed (a median: DynamoDB Local's JVM pauses
-   * now and then, and one pause would move a mean of 40 requests).
-   */
-  serverMsSince(before: Map<string, number>, requests: number): number {
-    let sum = 0;
-    for (const [operation, times] of this.serverMs) {
-      const since = times.slice(before.get(operation) ?? 0).sort((a, b) => a - b);
-      if (since.length > 0) sum += since[Math.floor(since.length / 2)] * (since.length / requests);
-    }
-    return sum;
-  }
-
-  /** Requests by operation since `before`. */
-  since(before: Map<string, number>): Map<string, number> {
-    const diff = new Map<string, number>();
+  /** What the `requests` requests made since `before` took: round trips by operation, DynamoDB Local's time. */
+  since(before: ProxySnapshot, requests: number): ProxyDelta {
+    const operations = new Map<string, number>();
     for (const [operation, count] of this.counts) {
-      const delta = count - (before.get(operation) ?? 0);
-      if (delta > 0) diff.set(operation, delta);
+      const delta = count - (before.counts.get(operation) ?? 0);
+      if (delta > 0) operations.set(operation, delta);
     }
-    return diff;
+    let dynamodbMsPerRequest = 0;
+    for (const [operation, times] of this.serverMs) {
+      const since = times.slice(before.timed.get(operation) ?? 0);
+      if (since.length > 0) dynamodbMsPerRequest += summarize(since).median * (since.length / requests);
+    }
+    return { operations, dynamodbMsPerRequest };
   }
 
   stop(): Promise<void> {

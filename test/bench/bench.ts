@@ -5,9 +5,11 @@
  *   bytes    the bundles, raw and gzip; the phone-number metadata separately
  *   cold     a fresh Node process per sample: load the bundle, answer one first call
  *   warm     first calls (claim, call, record) and replays, one at a time,
- *            interleaved in blocks across variants; latency and handler CPU
- *   replay   round trips of a replay, counted at a proxy in front of DynamoDB
- *            Local and at the Connect simulator
+ *            the variants taking turns request by request (--block-size);
+ *            latency and handler CPU
+ *   replay   round trips of first calls and replays, counted at a proxy in
+ *            front of DynamoDB Local (which it times) and at the Connect
+ *            simulator; the lanes take turns in blocks
  *   synth    OutboundCaller's stack vs the same handlers as NodejsFunction (in-process)
  *
  * Variants: "OutboundCaller" (assets/lambda/outbound-caller.lambda, as
@@ -28,7 +30,7 @@ import {
   BUILD_TIME_CHANGE, buildBundle, buildWithoutPhoneMetadata, bytesOf, readMetafile, REPO_ROOT, shippedEsbuildFlags,
   type BundleBytes, type MetafileBreakdown,
 } from './bundles';
-import { CountingProxy, type ProxyDelta } from './counting-proxy';
+import { CountingProxy, dynamodbMsPerRequest, mergeDeltas, type ProxyDelta } from './counting-proxy';
 import { selfTimeByPackage } from './profile-summary';
 import { ratio, summarize, type Ratio, type Summary } from './stats';
 import type { SynthResult } from './synth';
@@ -60,6 +62,8 @@ const HELP = `Usage: npx projen bench [options]
   --quick             a fast smoke run (5 cold processes, 40 warm requests, 2 synths)
   --cold-rounds N     fresh Node processes per variant for cold start (default 25)
   --requests N        warm requests per variant, first calls and replays each (default 600)
+  --block-size N      warm requests per lane in each turn of the rotation (default 1: the lanes take
+                      turns request by request, so that a pair shares the machine's load of that moment)
   --synth-rounds N    measured synths per stack (default 5)
   --no-synth          skip the synth benchmark
   --cpu-prof          also write V8 CPU profiles of unminified builds (a cold and a warm process per variant,
@@ -83,7 +87,7 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`bench: ${name} needs an integer >= ${min}, got "${text}"`);
     return n;
   };
-  const known = new Set(['--quick', '--cold-rounds', '--requests', '--synth-rounds', '--no-synth', '--cpu-prof', '--node', '--out',
+  const known = new Set(['--quick', '--cold-rounds', '--requests', '--block-size', '--synth-rounds', '--no-synth', '--cpu-prof', '--node', '--out',
     '--ours-entry', '--help']);
   for (let i = 0; i < argv.length; i++) {
     if (!argv[i].startsWith('--')) continue;
@@ -94,7 +98,7 @@ function parseOptions(argv: string[]): Options {
     quick,
     coldRounds: count('--cold-rounds', quick ? 5 : 25, 1),
     requests,
-    blockSize: Math.min(20, requests),
+    blockSize: Math.min(count('--block-size', 1, 1), requests),
     warmup: quick ? 10 : 30,
     replayCheck: quick ? 10 : 40,
     synthRounds: count('--synth-rounds', quick ? 2 : 5, 1),
@@ -372,7 +376,7 @@ async function warmUpServers(stage: Stage, runId: string): Promise<void> {
 interface WarmSeries {
   readonly latencyMs: number[];
   readonly cpuMs: number[];
-  /** Median latency of each block (blocks are interleaved across variants: the pairs of a ratio). */
+  /** Median latency of each block (one request by default; blocks are interleaved across variants: the pairs of a ratio). */
   readonly blockMedianMs: number[];
   /** CPU of all requests (loop included) over their number. */
   cpuTotalMs: number;
@@ -449,46 +453,74 @@ interface RoundTrips {
   readonly dynamodbMs: number;
 }
 
+/** The lanes of the round-trip check: the idempotent variants, and powertools on a table made like the ledger. */
+type CheckLane = 'ours' | 'powertools' | 'sameTable';
+const CHECK_LANES: readonly CheckLane[] = ['ours', 'powertools', 'sameTable'];
+/** Blocks of the round-trip check: the lanes take turns, so DynamoDB Local's drift over the check falls on each alike. */
+const CHECK_BLOCKS = 4;
+
 interface ReplayFigures {
   readonly n: number;
-  readonly firstCall: Record<string, RoundTrips>;
-  readonly replay: Record<string, RoundTrips>;
+  readonly firstCall: Record<CheckLane, RoundTrips>;
+  readonly replay: Record<CheckLane, RoundTrips>;
   readonly problems: string[];
 }
 
+/**
+ * Round trips of first calls and replays, counted at the proxy, and the time
+ * DynamoDB Local took over them. Each lane has its own worker; the lanes run
+ * their blocks in turn (rotated), as in the warm rotation, so that a
+ * difference between them is not when they ran.
+ */
 async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimulator, runId: string): Promise<ReplayFigures> {
   const n = stage.options.replayCheck;
-  const figures: ReplayFigures = { n, firstCall: {}, replay: {}, problems: [] };
-  const perRequest = ({ operations, dynamodbMsPerRequest }: ProxyDelta, connect: number): RoundTrips => {
+  const envOf: Record<CheckLane, NodeJS.ProcessEnv> = {
+    ours: childEnv('ours', stage.tmp, proxy.url, sim.url),
+    powertools: childEnv('powertools', stage.tmp, proxy.url, sim.url),
+    sameTable: childEnv('powertools', stage.tmp, proxy.url, sim.url, SAME_TABLE),
+  };
+  const seen = {} as Record<'first' | 'replay', Record<CheckLane, { deltas: ProxyDelta[]; connect: number }>>;
+  for (const kind of ['first', 'replay'] as const) {
+    seen[kind] = { ours: { deltas: [], connect: 0 }, powertools: { deltas: [], connect: 0 }, sameTable: { deltas: [], connect: 0 } };
+  }
+  const problems: string[] = [];
+  const workers = {} as Record<CheckLane, Worker>;
+  try {
+    for (const lane of CHECK_LANES) {
+      workers[lane] = await startWarm(stage, lane === 'ours' ? 'ours' : 'powertools', envOf[lane]);
+      // One call first, unmeasured: the SDK's first request may fetch what it caches.
+      await workers[lane].batch({ kind: 'first', keys: [`${runId}-check-${lane}-warmup`] });
+    }
+    const size = Math.ceil(n / CHECK_BLOCKS);
+    for (let block = 0; block * size < n; block++) {
+      for (const lane of rotated(CHECK_LANES, block)) {
+        const keys = Array.from({ length: Math.min(size, n - block * size) }, (_, i) => `${runId}-check-${lane}-${block}-${i}`);
+        for (const kind of ['first', 'replay'] as const) {
+          const before = proxy.snapshot();
+          const connectBefore = sim.requests.length;
+          const result = await workers[lane].batch({ kind, keys });
+          seen[kind][lane].deltas.push(proxy.since(before));
+          seen[kind][lane].connect += sim.requests.length - connectBefore;
+          problems.push(...result.problems.slice(0, 5));
+        }
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(workers).map((worker) => worker.stop()));
+  }
+  const perRequest = ({ deltas, connect }: { deltas: ProxyDelta[]; connect: number }): RoundTrips => {
+    const delta = mergeDeltas(deltas);
     const dynamodbOperations: Record<string, number> = {};
     let dynamodb = 0;
-    for (const [operation, count] of operations) {
+    for (const [operation, count] of delta.operations) {
       dynamodbOperations[operation] = count / n;
       dynamodb += count;
     }
-    return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n, dynamodbMs: dynamodbMsPerRequest };
+    return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n, dynamodbMs: dynamodbMsPerRequest(delta, n) };
   };
-  for (const variant of IDEMPOTENT) {
-    const env = childEnv(variant, stage.tmp, proxy.url, sim.url);
-    const worker = await startWarm(stage, variant, env);
-    try {
-      // One call first, unmeasured: the SDK's first request may fetch what it caches.
-      await worker.batch({ kind: 'first', keys: [`${runId}-check-${variant}-warmup`] });
-      const keys = Array.from({ length: n }, (_, i) => `${runId}-check-${variant}-${i}`);
-      let before = proxy.snapshot();
-      let connectBefore = sim.requests.length;
-      const first = await worker.batch({ kind: 'first', keys });
-      figures.firstCall[variant] = perRequest(proxy.since(before, n), sim.requests.length - connectBefore);
-      before = proxy.snapshot();
-      connectBefore = sim.requests.length;
-      const replay = await worker.batch({ kind: 'replay', keys });
-      figures.replay[variant] = perRequest(proxy.since(before, n), sim.requests.length - connectBefore);
-      figures.problems.push(...first.problems, ...replay.problems);
-    } finally {
-      await worker.stop();
-    }
-  }
-  return figures;
+  const figuresOf = (kind: 'first' | 'replay'): Record<CheckLane, RoundTrips> =>
+    ({ ours: perRequest(seen[kind].ours), powertools: perRequest(seen[kind].powertools), sameTable: perRequest(seen[kind].sameTable) });
+  return { n, firstCall: figuresOf('first'), replay: figuresOf('replay'), problems };
 }
 
 interface Profiles {
@@ -587,9 +619,9 @@ const iqr = (s: Summary, unit = ''): string => `${num(s.median)}${unit} (${num(s
 /** "median / p99 (p25–p75)" */
 const tail = (s: Summary, unit = ''): string => `${num(s.median)}${unit} / ${num(s.p99)}${unit} (${num(s.p25)}–${num(s.p75)})`;
 function ratioText(r: Ratio): string {
-  return r.paired
-    ? `${times(r.paired.median)} (paired, IQR ${times(r.paired.p25)}–${times(r.paired.p75)})`
-    : `${times(r.ofMedians)} (of medians)`;
+  if (!r.paired) return `${times(r.ofMedians)} (of medians)`;
+  const ci = r.pairedCi95 ? `95 % CI ${times(r.pairedCi95[0])}–${times(r.pairedCi95[1])}, ` : '';
+  return `${times(r.paired.median)} (paired; ${ci}IQR ${times(r.paired.p25)}–${times(r.paired.p75)})`;
 }
 /** The central value of a ratio: per-round pairs when there are any, else the ratio of medians. */
 const central = (r: Ratio): number => r.paired?.median ?? r.ofMedians;
@@ -601,12 +633,16 @@ interface Target {
   readonly status: Status;
   readonly note?: string;
 }
-/** Met or missed by the central value; "borderline" when the pairs' IQR spans the limit. */
+/**
+ * Met or missed by the central value; "borderline" when the 95 % confidence
+ * interval of the paired median spans the limit (this run cannot tell which
+ * side of it the handler is on).
+ */
 function judgeRatio(r: Ratio, limit: number, strict = false): { status: Status; note?: string } {
   const value = central(r);
   const met = strict ? value < limit : value <= limit;
-  const spans = r.paired !== undefined && r.paired.p25 <= limit && r.paired.p75 >= limit;
-  return { status: met ? 'met' : 'missed', note: spans ? 'borderline: the IQR of the pairs spans the limit' : undefined };
+  const spans = r.pairedCi95 !== undefined && r.pairedCi95[0] <= limit && r.pairedCi95[1] >= limit;
+  return { status: met ? 'met' : 'missed', note: spans ? 'borderline: the 95 % CI of the median spans the limit' : undefined };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -638,8 +674,9 @@ function render(report: Report): { markdown: string; targets: Target[] } {
   out.push(`# OutboundCaller benchmark${report.options.quick ? ' (--quick: smoke run, too few samples to judge)' : ''}`, '');
   out.push(`${report.startedAt.toISOString()}; ${Object.entries(report.environment).map(([k, x]) => `${k} ${x}`).join('; ')}.`, '');
   out.push('Ratios are OutboundCaller / baseline, measured in this run. Cold and warm samples were taken interleaved '
-    + '(rounds of fresh processes, blocks of requests, in rotating order), and a ratio is the median of the per-round '
-    + 'pairs with their interquartile range. Spread is shown as median (p25–p75), warm latency as median / p99 (p25–p75).', '');
+    + `(rounds of fresh processes, turns of ${report.options.blockSize === 1 ? 'one request' : `${report.options.blockSize} requests`} `
+    + 'per lane, in rotating order), and a ratio is the median of the per-round pairs, with a 95 % confidence interval of '
+    + 'that median (percentile bootstrap) and the pairs\' interquartile range. Spread is shown as median (p25–p75), warm latency as median / p99 (p25–p75).', '');
 
   // Bytes
   const rawBare = ratio([bytes.withoutPhoneMetadata.ours.raw], [bytes.withoutPhoneMetadata.bare.raw]);
@@ -800,7 +837,8 @@ function render(report: Report): { markdown: string; targets: Target[] } {
       ['CPU of all first calls / n, ms', cpuMean(warm.first.ours), cpuMean(warm.first.bare), cpuMean(warm.first.powertools), '', ''],
       ['CPU of all replays / n, ms', cpuMean(warm.replay.ours), '–', cpuMean(warm.replay.powertools), '', ''],
     ]), '');
-    out.push('Latency ratios pair the medians of interleaved blocks of requests. Handler CPU: `process.cpuUsage()` around each '
+    out.push(`Latency ratios pair ${report.options.blockSize === 1 ? 'the requests of a turn (the lanes take turns request by request)' : `the medians of a turn's blocks of ${report.options.blockSize} requests`}. `
+      + 'Handler CPU: `process.cpuUsage()` around each '
       + 'handler call in a process that does nothing else (waiting on DynamoDB Local or the simulator costs no CPU); it '
       + 'includes the SDK, JSON logs and EMF lines, and garbage collection.', '');
     targets.push({ target: 'warm first call ≤ 1.0 × powertools', measured: ratioText(firstRatioPt), ...judgeRatio(firstRatioPt, 1) });
@@ -857,18 +895,21 @@ function render(report: Report): { markdown: string; targets: Target[] } {
   if (replay) {
     const ops = (trips: RoundTrips): string => Object.entries(trips.dynamodbOperations).map(([op, n]) => `${op} ${num(n)}`).join(', ') || 'none';
     out.push(`## Round trips per request (${replay.n} requests each, counted at a proxy before DynamoDB Local and at the Connect simulator)`, '');
-    out.push(table(['', 'DynamoDB round trips', 'operations', 'time in DynamoDB Local, ms', 'Connect calls'], IDEMPOTENT.flatMap((variant) => [
-      [`${v(variant)}, first call`, num(replay.firstCall[variant].dynamodb), ops(replay.firstCall[variant]),
-        num(replay.firstCall[variant].dynamodbMs), num(replay.firstCall[variant].connect)],
-      [`${v(variant)}, replay`, num(replay.replay[variant].dynamodb), ops(replay.replay[variant]),
-        num(replay.replay[variant].dynamodbMs), num(replay.replay[variant].connect)],
+    const laneLabel: Record<CheckLane, string> = { ours: v('ours'), powertools: v('powertools'), sameTable: 'powertools on a table with the same index' };
+    out.push(table(['', 'DynamoDB round trips', 'operations', 'time in DynamoDB Local, ms', 'Connect calls'], CHECK_LANES.flatMap((lane) => [
+      [`${laneLabel[lane]}, first call`, num(replay.firstCall[lane].dynamodb), ops(replay.firstCall[lane]),
+        num(replay.firstCall[lane].dynamodbMs), num(replay.firstCall[lane].connect)],
+      [`${laneLabel[lane]}, replay`, num(replay.replay[lane].dynamodb), ops(replay.replay[lane]),
+        num(replay.replay[lane].dynamodbMs), num(replay.replay[lane].connect)],
     ])), '');
-    out.push('Time in DynamoDB Local: from the last byte of a request passed on by the proxy to the last byte of its answer, '
+    out.push(`The lanes take turns in ${CHECK_BLOCKS} blocks (rotated), each with its own worker. Time in DynamoDB Local: `
+      + 'from the last byte of a request passed on by the proxy to the last byte of its answer, '
       + 'the median of each operation, summed over a request\'s round trips (they run one at a time, so this is part of the '
       + 'warm latency above, plus the proxy\'s own hop). It is DynamoDB Local\'s own '
       + 'work, which on AWS is not the same: DynamoDB Local updates a table\'s global secondary indexes (OutboundCaller\'s '
-      + 'ledger has the `contactId` index, powertools\' table none) inside every write, where DynamoDB propagates them '
-      + 'asynchronously.', '');
+      + 'ledger has the `contactId` index, powertools\' own table none) inside every write, where DynamoDB propagates them '
+      + 'asynchronously. The third lane is powertools on a table made like the ledger, with that index, as in the '
+      + 'like-for-like warm lane.', '');
     const oursFirst = replay.firstCall.ours;
     const powertoolsFirst = replay.firstCall.powertools;
     targets.push({

@@ -19,15 +19,36 @@ export interface ProxySnapshot {
   readonly timed: ReadonlyMap<string, number>;
 }
 
-/** What the requests since a snapshot made: round trips by operation, and DynamoDB Local's time per request. */
+/** What the requests since a snapshot made: round trips by operation, and DynamoDB Local's time over each. */
 export interface ProxyDelta {
-  readonly operations: Map<string, number>;
-  /**
-   * The median time of each operation, times how many of it the batch made
-   * per request, summed (a median: DynamoDB Local's JVM pauses now and then,
-   * and one pause would move a mean of 40 requests).
-   */
-  readonly dynamodbMsPerRequest: number;
+  readonly operations: ReadonlyMap<string, number>;
+  /** Milliseconds DynamoDB Local took over each answered request, by operation. */
+  readonly serverMs: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Several deltas as one (batches of one lane, run between other lanes' batches). */
+export function mergeDeltas(deltas: readonly ProxyDelta[]): ProxyDelta {
+  const operations = new Map<string, number>();
+  const serverMs = new Map<string, number[]>();
+  for (const delta of deltas) {
+    for (const [operation, count] of delta.operations) operations.set(operation, (operations.get(operation) ?? 0) + count);
+    for (const [operation, times] of delta.serverMs) serverMs.set(operation, [...(serverMs.get(operation) ?? []), ...times]);
+  }
+  return { operations, serverMs };
+}
+
+/**
+ * DynamoDB Local's time over one of `requests` requests: the median time of
+ * each operation, times how many of it the requests made each, summed (a
+ * median: DynamoDB Local's JVM pauses now and then, and one pause would move
+ * a mean of 40 requests).
+ */
+export function dynamodbMsPerRequest(delta: ProxyDelta, requests: number): number {
+  let ms = 0;
+  for (const times of delta.serverMs.values()) {
+    if (times.length > 0) ms += summarize(times).median * (times.length / requests);
+  }
+  return ms;
 }
 
 export class CountingProxy {
@@ -80,13 +101,6 @@ export class CountingProxy {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Total requests seen so far. */
-  total(): number {
-    let sum = 0;
-    for (const count of this.counts.values()) sum += count;
-    return sum;
-  }
-
   snapshot(): ProxySnapshot {
     return {
       counts: new Map(this.counts),
@@ -94,19 +108,19 @@ export class CountingProxy {
     };
   }
 
-  /** What the `requests` requests made since `before` took: round trips by operation, DynamoDB Local's time. */
-  since(before: ProxySnapshot, requests: number): ProxyDelta {
+  /** What the requests since `before` made: round trips by operation, DynamoDB Local's time over each. */
+  since(before: ProxySnapshot): ProxyDelta {
     const operations = new Map<string, number>();
     for (const [operation, count] of this.counts) {
       const delta = count - (before.counts.get(operation) ?? 0);
       if (delta > 0) operations.set(operation, delta);
     }
-    let dynamodbMsPerRequest = 0;
+    const serverMs = new Map<string, number[]>();
     for (const [operation, times] of this.serverMs) {
       const since = times.slice(before.timed.get(operation) ?? 0);
-      if (since.length > 0) dynamodbMsPerRequest += summarize(since).median * (since.length / requests);
+      if (since.length > 0) serverMs.set(operation, since);
     }
-    return { operations, dynamodbMsPerRequest };
+    return { operations, serverMs };
   }
 
   stop(): Promise<void> {

@@ -456,6 +456,9 @@ interface RoundTrips {
 /** The lanes of the round-trip check: the idempotent variants, and powertools on a table made like the ledger. */
 type CheckLane = 'ours' | 'powertools' | 'sameTable';
 const CHECK_LANES: readonly CheckLane[] = ['ours', 'powertools', 'sameTable'];
+/** One value per lane of the round-trip check. */
+const byCheckLane = <T>(valueOf: (lane: CheckLane) => T): Record<CheckLane, T> =>
+  Object.fromEntries(CHECK_LANES.map((lane) => [lane, valueOf(lane)])) as Record<CheckLane, T>;
 /** Blocks of the round-trip check: the lanes take turns, so DynamoDB Local's drift over the check falls on each alike. */
 const CHECK_BLOCKS = 4;
 
@@ -474,20 +477,18 @@ interface ReplayFigures {
  */
 async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimulator, runId: string): Promise<ReplayFigures> {
   const n = stage.options.replayCheck;
-  const envOf: Record<CheckLane, NodeJS.ProcessEnv> = {
-    ours: childEnv('ours', stage.tmp, proxy.url, sim.url),
-    powertools: childEnv('powertools', stage.tmp, proxy.url, sim.url),
-    sameTable: childEnv('powertools', stage.tmp, proxy.url, sim.url, SAME_TABLE),
+  const variantOf = (lane: CheckLane): Variant => (lane === 'ours' ? 'ours' : 'powertools');
+  const envOf = byCheckLane((lane) =>
+    childEnv(variantOf(lane), stage.tmp, proxy.url, sim.url, lane === 'sameTable' ? SAME_TABLE : undefined));
+  const seen = {
+    first: byCheckLane(() => ({ deltas: [] as ProxyDelta[], connect: 0 })),
+    replay: byCheckLane(() => ({ deltas: [] as ProxyDelta[], connect: 0 })),
   };
-  const seen = {} as Record<'first' | 'replay', Record<CheckLane, { deltas: ProxyDelta[]; connect: number }>>;
-  for (const kind of ['first', 'replay'] as const) {
-    seen[kind] = { ours: { deltas: [], connect: 0 }, powertools: { deltas: [], connect: 0 }, sameTable: { deltas: [], connect: 0 } };
-  }
   const problems: string[] = [];
   const workers = {} as Record<CheckLane, Worker>;
   try {
     for (const lane of CHECK_LANES) {
-      workers[lane] = await startWarm(stage, lane === 'ours' ? 'ours' : 'powertools', envOf[lane]);
+      workers[lane] = await startWarm(stage, variantOf(lane), envOf[lane]);
       // One call first, unmeasured: the SDK's first request may fetch what it caches.
       await workers[lane].batch({ kind: 'first', keys: [`${runId}-check-${lane}-warmup`] });
     }
@@ -518,9 +519,12 @@ async function checkReplay(stage: Stage, proxy: CountingProxy, sim: ConnectSimul
     }
     return { dynamodb: dynamodb / n, dynamodbOperations, connect: connect / n, dynamodbMs: dynamodbMsPerRequest(delta, n) };
   };
-  const figuresOf = (kind: 'first' | 'replay'): Record<CheckLane, RoundTrips> =>
-    ({ ours: perRequest(seen[kind].ours), powertools: perRequest(seen[kind].powertools), sameTable: perRequest(seen[kind].sameTable) });
-  return { n, firstCall: figuresOf('first'), replay: figuresOf('replay'), problems };
+  return {
+    n,
+    firstCall: byCheckLane((lane) => perRequest(seen.first[lane])),
+    replay: byCheckLane((lane) => perRequest(seen.replay[lane])),
+    problems,
+  };
 }
 
 interface Profiles {

@@ -32,7 +32,11 @@ export function mergeDeltas(deltas: readonly ProxyDelta[]): ProxyDelta {
   const serverMs = new Map<string, number[]>();
   for (const delta of deltas) {
     for (const [operation, count] of delta.operations) operations.set(operation, (operations.get(operation) ?? 0) + count);
-    for (const [operation, times] of delta.serverMs) serverMs.set(operation, [...(serverMs.get(operation) ?? []), ...times]);
+    for (const [operation, times] of delta.serverMs) {
+      const all = serverMs.get(operation) ?? [];
+      all.push(...times);
+      serverMs.set(operation, all);
+    }
   }
   return { operations, serverMs };
 }

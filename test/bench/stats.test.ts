@@ -5,12 +5,13 @@
 import { dynamodbMsPerRequest, mergeDeltas } from './counting-proxy';
 import { medianCi95, ratio, summarize } from './stats';
 
-/** Deterministic samples around `center` (a fixed LCG, no Math.random). */
+/** Deterministic samples around `center` (Park–Miller, exact in doubles; no Math.random). */
 function samples(n: number, center: number, spread: number, seed = 7): number[] {
+  const modulus = 2147483647;
   let state = seed;
   return Array.from({ length: n }, () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return center + spread * (state / 2147483648 - 0.5);
+    state = (state * 48271) % modulus;
+    return center + spread * (state / modulus - 0.5);
   });
 }
 

@@ -639,8 +639,14 @@ describe('npx projen sandbox --auth <mode>: the example app in the other authori
         await waitForOutput(run, /^Ready in \d+\.\d s.*$/m, START_TIMEOUT_MS);
         const modeInfo = await (await fetch(`http://127.0.0.1:${modePort}/_sandbox/info`)).json() as any;
         const [first, second] = credentialsOf(modeInfo);
-        // What the sandbox printed is what it accepts: the first credential is in the printed curl command.
-        expect(run.stdout()).toContain(`-H '${first[0]}: ${first[1]}'`);
+        // The credential of the printed curl command. An API key is the same string in /_sandbox/info; an ID token
+        // is minted anew by each GET of /_sandbox/info (its iat moves with the clock), so it is checked below as
+        // the same caller instead: printed and fresh token place and replay one call between them.
+        const printed = /curl -i -X PUT \S+ -H '([^:']+): ([^']+)'/.exec(run.stdout());
+        expect(printed).not.toBeNull();
+        const shown: [string, string] = [printed![1], printed![2]];
+        expect(shown[0]).toBe(first[0]);
+        if (mode === 'api-key') expect(shown[1]).toBe(first[1]);
         const send = (credential?: [string, string]): Promise<Response> => fetch(modeInfo.url, {
           method: 'PUT',
           headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `auth-${mode}`, ...(credential ? { [credential[0]]: credential[1] } : {}) },
@@ -651,12 +657,17 @@ describe('npx projen sandbox --auth <mode>: the example app in the other authori
         expect(((await none.json()) as any).error.code).toBe('FORBIDDEN');
         const wrong = await send([first[0], `${first[1]}x`]);
         expect(wrong.status).toBe(refused);
-        const a = await send(first);
+        // What the sandbox printed is what it accepts; /_sandbox/info's first credential is that same caller.
+        const a = await send(shown);
         expect(a.status).toBe(200);
+        const again = await send(first);
+        expect(again.status).toBe(200);
+        expect(again.headers.get('idempotent-replayed')).toBe('true');
         const b = await send(second);
         expect(b.status).toBe(200);
-        const [bodyA, bodyB] = [(await a.json()) as any, (await b.json()) as any];
+        const [bodyA, bodyAgain, bodyB] = [(await a.json()) as any, (await again.json()) as any, (await b.json()) as any];
         expect(bodyA.success && bodyB.success).toBe(true);
+        expect(bodyAgain.data.id).toBe(bodyA.data.id);
         expect(bodyB.data.id).not.toBe(bodyA.data.id);
       } finally {
         process.kill(-run.child.pid!, 'SIGINT');
